@@ -1,0 +1,161 @@
+"""The service API both fronts call: open a data folder and get workflow, queries, recovery."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from core import passwords, tokens
+from core.config import Config
+from core.errors import NotInitialisedError, StorageError, ValidationError
+from core.statuses import STATUS_ORDER
+from storage.engine import Database, open_database, sqlite_path
+from storage.filestore import FileStore
+from storage.migrate import upgrade
+from storage.tables import SettingRow
+
+if TYPE_CHECKING:
+    from core.queries import Queries
+    from core.recovery import Recovery
+    from core.workflow import Workflow
+
+log = logging.getLogger(__name__)
+
+SECRET_KEY = "secret_key"
+PASSWORD_KEY = "staff_password_hash"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Desk:
+    config: Config
+    db: Database
+    store: FileStore
+    machine: str = field(default_factory=socket.gethostname)
+    now: Callable[[], datetime] = utcnow
+
+    @cached_property
+    def workflow(self) -> Workflow:
+        from core.workflow import Workflow
+
+        return Workflow(self)
+
+    @cached_property
+    def queries(self) -> Queries:
+        from core.queries import Queries
+
+        return Queries(self)
+
+    @cached_property
+    def recovery(self) -> Recovery:
+        from core.recovery import Recovery
+
+        return Recovery(self)
+
+    # --- settings ----------------------------------------------------------------------------
+
+    def get_setting(self, key: str) -> str | None:
+        with self.db.read() as session:
+            return session.scalar(select(SettingRow.value).where(SettingRow.key == key))
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.db.write() as session:
+            session.merge(SettingRow(key=key, value=value))
+
+    @cached_property
+    def secret(self) -> str:
+        value = self.get_setting(SECRET_KEY)
+        if not value:
+            raise NotInitialisedError("This data folder has no signing secret: run `printdesk init`.")
+        return value
+
+    def has_password(self) -> bool:
+        return bool(self.get_setting(PASSWORD_KEY))
+
+    def set_password(self, password: str) -> None:
+        problem = passwords.password_problem(password)
+        if problem:
+            raise ValidationError({"password": problem})
+        self.set_setting(PASSWORD_KEY, passwords.hash_password(password))
+
+    def check_password(self, password: str) -> bool:
+        stored = self.get_setting(PASSWORD_KEY)
+        return bool(stored) and passwords.verify_password(password, stored or "")
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def make_store(config: Config) -> FileStore:
+    return FileStore(config.storage_root, [s.value for s in STATUS_ORDER])
+
+
+def make_database(config: Config) -> Database:
+    return open_database(config.database_url, config.sqlite_journal, config.busy_timeout_ms)
+
+
+def _check_root(config: Config) -> None:
+    if not config.storage_root.is_dir():
+        raise StorageError(
+            f"The storage folder {config.storage_root} is not reachable. If it is on a network "
+            "share, check that the share is connected; otherwise run `printdesk init`."
+        )
+
+
+def open_desk(
+    config: Config,
+    *,
+    repair: bool = True,
+    now: Callable[[], datetime] = utcnow,
+    machine: str | None = None,
+) -> Desk:
+    """Open an initialised data folder: upgrade the schema and (by default) repair crashes."""
+    path = sqlite_path(config.database_url)
+    if path is not None and not path.exists():
+        raise NotInitialisedError(
+            f"No PrintDesk database at {path}: run `printdesk init` (with the same --data) first."
+        )
+    _check_root(config)
+    db = make_database(config)
+    upgrade(db)
+    desk = Desk(config, db, make_store(config), now=now)
+    if machine:
+        desk.machine = machine
+    if not desk.get_setting(SECRET_KEY):
+        db.dispose()
+        raise NotInitialisedError("This data folder is not initialised: run `printdesk init`.")
+    desk.store.ensure_layout()
+    if repair:
+        for problem in desk.recovery.run(repair=True, deep=False):
+            log.warning("start-up check: %s", problem.message)
+    return desk
+
+
+def init_desk(config: Config, password: str | None) -> Desk:
+    """Create (or upgrade) a data folder: folders, schema, signing secret, staff password."""
+    if password is not None:
+        problem = passwords.password_problem(password)
+        if problem:
+            raise ValidationError({"password": problem})
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.storage_root.mkdir(parents=True, exist_ok=True)
+    store = make_store(config)
+    store.ensure_layout()
+    db = make_database(config)
+    upgrade(db)
+    desk = Desk(config, db, store)
+    if not desk.get_setting(SECRET_KEY):
+        desk.set_setting(SECRET_KEY, tokens.new_secret())
+    if password is not None:
+        desk.set_password(password)
+    return desk

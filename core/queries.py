@@ -1,0 +1,79 @@
+"""Read side of the service API: jobs, events, counts and student links as plain values."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, or_, select
+
+from core import tokens
+from core.errors import JobNotFound
+from core.records import event_value, job_value
+from core.statuses import Status
+from core.values import Event, Job
+from storage.tables import EventRow, JobRow
+
+if TYPE_CHECKING:
+    from core.desk import Desk
+
+
+class Queries:
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def job(self, ref: str) -> Job:
+        """A job by its id or its short reference (what students and staff quote)."""
+        ref = ref.strip()
+        with self.desk.db.read() as session:
+            row = session.get(JobRow, ref) or session.scalar(
+                select(JobRow).where(JobRow.short_id == ref.lower())
+            )
+            if row is None:
+                raise JobNotFound(ref)
+            return job_value(row)
+
+    def jobs(self, status: Status | None = None, search: str = "") -> list[Job]:
+        query = select(JobRow).order_by(JobRow.submitted_at, JobRow.id)
+        if status is not None:
+            query = query.where(JobRow.status == status.value)
+        text = search.strip()
+        if text:
+            escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            like = f"%{escaped}%"
+            columns = (JobRow.student_name, JobRow.student_email, JobRow.class_number,
+                       JobRow.short_id, JobRow.folder_name)
+            query = query.where(or_(*(func.lower(c).like(like, escape="\\") for c in columns)))
+        with self.desk.db.read() as session:
+            return [job_value(r) for r in session.scalars(query)]
+
+    def counts(self) -> dict[Status, int]:
+        with self.desk.db.read() as session:
+            rows = session.execute(select(JobRow.status, func.count()).group_by(JobRow.status))
+            found = {Status(s): n for s, n in rows}
+        return {s: found.get(s, 0) for s in Status}
+
+    def new_count(self) -> int:
+        with self.desk.db.read() as session:
+            return session.scalar(select(func.count()).where(JobRow.reviewed.is_(False))) or 0
+
+    def events(self, job_id: str) -> list[Event]:
+        with self.desk.db.read() as session:
+            rows = session.scalars(
+                select(EventRow).where(EventRow.job_id == job_id).order_by(EventRow.id)
+            )
+            return [event_value(r) for r in rows]
+
+    def status_url(self, job_id: str) -> str:
+        return f"{self.desk.config.base_url}/status/{tokens.status_token(self.desk.secret, job_id)}"
+
+    def confirm_url(self, job_id: str) -> str | None:
+        """The student's live confirmation link, or None if the job has none (not Pending)."""
+        with self.desk.db.read() as session:
+            row = session.get(JobRow, job_id)
+            if row is None:
+                raise JobNotFound(job_id)
+            nonce = row.confirm_nonce
+        if nonce is None:
+            return None
+        token = tokens.confirm_token(self.desk.secret, job_id, nonce)
+        return f"{self.desk.config.base_url}/confirm/{token}"

@@ -1,0 +1,200 @@
+"""Detect and repair what a crash mid-transition leaves (see core.unit for the order of steps).
+
+Run at every start (cheap: one listing of the status folders and one query) and by
+`printdesk doctor [--repair]` (deep: also reads every metadata.json). Each repair is done under
+the job's lock after looking again, so a transition still in progress is waited for, never
+"repaired" behind its back, and each repair appends a `repair` event to the job.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from core.records import records_from_metadata
+from core.statuses import Action, Actor, Status
+from core.unit import add_event, write_metadata
+from core.values import Problem
+from storage.filestore import StoreError
+from storage.tables import EventRow, JobRow
+
+if TYPE_CHECKING:
+    from core.desk import Desk
+
+log = logging.getLogger(__name__)
+
+
+class Recovery:
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.store = desk.store
+
+    def run(self, repair: bool, deep: bool = True) -> list[Problem]:
+        problems = self._layout(repair) + self._staging(repair)
+        with self.desk.db.read() as session:
+            rows = session.execute(select(
+                JobRow.id, JobRow.short_id, JobRow.folder_name, JobRow.status, JobRow.version,
+                JobRow.metadata_version,
+            )).all()
+        places: dict[str, list[str]] = {}
+        for status, name, _path in self.store.iter_job_folders():
+            places.setdefault(name, []).append(status)
+        for job_id, short_id, name, status, version, meta_version in rows:
+            found = places.pop(name, [])
+            if not found:
+                problems.append(Problem(
+                    "missing_folder", job_id,
+                    f"Job {short_id}: its folder {name} is in no status folder (the database "
+                    f"says {status}). Restore it from a backup.",
+                ))
+            elif len(found) > 1:
+                problems.append(Problem(
+                    "duplicate_folder", job_id,
+                    f"Job {short_id}: {name} exists in {', '.join(found)}; keep the one in "
+                    f"{status}/ and move the other away by hand.",
+                ))
+            elif found[0] != status:
+                problems.append(self._relocate(job_id, short_id, name, repair))
+            elif meta_version != version or self._metadata_stale(job_id, status, name, version,
+                                                                   deep):
+                problems.append(self._rewrite_metadata(job_id, short_id, repair))
+        for name, found in places.items():
+            problems.append(self._adopt(name, found[0], repair))
+        for problem in problems:
+            if problem.repaired:
+                log.warning("repaired: %s", problem.message)
+        return problems
+
+    # --- checks ----------------------------------------------------------------------------
+
+    def _layout(self, repair: bool) -> list[Problem]:
+        missing = self.store.missing_folders()
+        if not missing:
+            return []
+        if repair:
+            self.store.ensure_layout()
+        return [Problem("layout", None, f"Storage folder {n}/ was missing" +
+                        (" and was created." if repair else "."), repair) for n in missing]
+
+    def _staging(self, repair: bool) -> list[Problem]:
+        problems = []
+        for job_id, path in self.store.iter_staging():
+            lock = self.store.try_lock(job_id)
+            if lock is None:
+                continue  # an upload is being written right now
+            try:
+                if repair:
+                    shutil.rmtree(path, ignore_errors=True)
+                problems.append(Problem(
+                    "interrupted_upload", None,
+                    f"An interrupted upload was left in {path.name} (never accepted)"
+                    + ("; removed." if repair else "."), repair,
+                ))
+            finally:
+                lock.release()
+        return problems
+
+    def _metadata_stale(self, job_id: str, status: str, name: str, version: int,
+                        deep: bool) -> bool:
+        folder = self.store.job_dir(status, name)
+        if self.store.leftover_temp_files(folder):
+            return True
+        if not deep:
+            return False
+        try:
+            doc = self.store.read_metadata(folder)
+            return doc["job"]["version"] != version or doc["job"]["status"] != status
+        except (StoreError, KeyError, TypeError):
+            return True
+
+    # --- repairs ---------------------------------------------------------------------------
+
+    def _relocate(self, job_id: str, short_id: str, name: str, repair: bool) -> Problem:
+        if not repair:
+            return Problem("misplaced_folder", job_id,
+                           f"Job {short_id}: its folder is not in the status folder the "
+                           "database names.")
+        with self.store.lock(job_id):
+            with self.desk.db.write() as session:
+                row = session.get(JobRow, job_id)
+                found = self.store.locate(name)
+                if row is None or len(found) != 1 or found[0] == row.status:
+                    return Problem("misplaced_folder", job_id,
+                                   f"Job {short_id}: resolved by a transition in progress.", True)
+                text = f"moved folder {name} from {found[0]}/ to {row.status}/ to match the database"
+                add_event(self.desk, session, job_id, Action.REPAIR.value, Actor.SYSTEM,
+                          {"problem": "misplaced_folder", "repair": text})
+                session.flush()
+                self.store.move(name, found[0], row.status)
+            self._clean_and_write(job_id)
+        return Problem("misplaced_folder", job_id, f"Job {short_id}: {text}.", True)
+
+    def _rewrite_metadata(self, job_id: str, short_id: str, repair: bool) -> Problem:
+        if not repair:
+            return Problem("stale_metadata", job_id,
+                           f"Job {short_id}: metadata.json is behind the database.")
+        with self.store.lock(job_id):
+            with self.desk.db.write() as session:
+                add_event(self.desk, session, job_id, Action.REPAIR.value, Actor.SYSTEM, {
+                    "problem": "stale_metadata",
+                    "repair": "rewrote metadata.json from the database",
+                })
+            self._clean_and_write(job_id)
+        return Problem("stale_metadata", job_id,
+                       f"Job {short_id}: metadata.json was behind the database; rewritten.", True)
+
+    def _clean_and_write(self, job_id: str) -> None:
+        with self.desk.db.read() as session:
+            row = session.get(JobRow, job_id)
+            assert row is not None
+            folder = self.store.job_dir(row.status, row.folder_name)
+        for leftover in self.store.leftover_temp_files(folder):
+            leftover.unlink(missing_ok=True)
+        write_metadata(self.desk, job_id)
+
+    def _adopt(self, name: str, status: str, repair: bool) -> Problem:
+        folder = self.store.job_dir(status, name)
+        try:
+            job, events = records_from_metadata(self.store.read_metadata(folder))
+        except (StoreError, KeyError, TypeError, ValueError) as exc:
+            return Problem("unknown_folder", None,
+                           f"{status}/{name} is not a job in the database and its metadata.json "
+                           f"cannot be read ({exc}); move it away or repair the file by hand.")
+        if not repair:
+            return Problem("unknown_folder", job["id"],
+                           f"{status}/{name} holds job {job['short_id']}, which the database "
+                           "does not know.")
+        with self.store.lock(job["id"]):
+            with self.desk.db.read() as session:
+                if session.get(JobRow, job["id"]) is not None:
+                    return Problem("unknown_folder", job["id"],
+                                   f"{name}: resolved by a submission in progress.", True)
+            return self._insert_adopted(job, events, folder, status)
+
+    def _insert_adopted(self, job: dict[str, Any], events: list[dict[str, Any]], folder: Path,
+                        status: str) -> Problem:
+        text = (f"recovered job {job['short_id']} from {status}/{folder.name}/metadata.json "
+                "(its database write had been interrupted)")
+        try:
+            with self.desk.db.write() as session:
+                session.execute(insert(JobRow), [job])
+                if events:
+                    session.execute(insert(EventRow), [
+                        {k: v for k, v in e.items() if k != "id"} for e in events
+                    ])
+                add_event(self.desk, session, job["id"], Action.REPAIR.value, Actor.SYSTEM,
+                          {"problem": "unknown_folder", "repair": text})
+                session.flush()
+                if job["status"] != status and Status(job["status"]):
+                    self.store.move(folder.name, status, job["status"])
+        except IntegrityError as exc:
+            return Problem("unknown_folder", job["id"],
+                           f"{folder.name} could not be recovered: it clashes with an existing "
+                           f"job ({exc.orig}).")
+        self._clean_and_write(job["id"])
+        return Problem("unknown_folder", job["id"], text[0].upper() + text[1:] + ".", True)

@@ -1,0 +1,115 @@
+"""A student's submission: validate, store the file, create the job, as one unit.
+
+The file is first written to `.incoming/<job id>/` (scratch, never a job); the folder is renamed
+into `Uploaded/` inside the database transaction, just before COMMIT. A crash before that rename
+leaves only scratch (repair deletes it); a crash after it leaves a complete folder with its
+metadata.json, which repair adopts as a job, so an accepted file is never lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import naming, tokens
+from core.errors import ValidationError
+from core.records import job_value, metadata_document
+from core.statuses import Action, Actor, Status
+from core.unit import add_event
+from core.validation import validate_submission
+from core.values import SubmissionForm, SubmitResult, Upload
+from storage.tables import JobRow
+
+if TYPE_CHECKING:
+    from core.desk import Desk
+
+CHUNK = 1024 * 1024
+
+
+def copy_and_hash(source: Path, target: Path) -> tuple[int, str]:
+    """Copy in chunks (never the whole file in memory); return size and SHA-256."""
+    digest, size = hashlib.sha256(), 0
+    with source.open("rb") as src, target.open("xb") as dst:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            dst.write(chunk)
+            size += len(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+    return size, digest.hexdigest()
+
+
+def submit(desk: Desk, form: SubmissionForm, upload: Upload) -> SubmitResult:
+    try:
+        size: int | None = upload.path.stat().st_size
+    except OSError:
+        size = None
+    clean = validate_submission(desk.config, form, upload.original_filename, size)
+    if size is None:
+        raise ValidationError({"file": "The uploaded file could not be read; upload it again."})
+    job_id = uuid.uuid4().hex
+    store = desk.store
+    with store.lock(job_id):
+        staging = store.staging_dir(job_id)
+        staging.mkdir(parents=True)
+        try:
+            scratch = staging / "upload.part"
+            size, sha256 = copy_and_hash(upload.path, scratch)
+            now = desk.now()
+            with desk.db.write() as session:
+                short_id = _unique_short_id(session)
+                folder = naming.standard_name(clean.student_name, clean.print_method, clean.color,
+                                              short_id)
+                upload_file = folder + clean.extension
+                scratch.rename(store.file_in(staging, upload_file))
+                row = JobRow(
+                    id=job_id, short_id=short_id, folder_name=folder, status=Status.UPLOADED.value,
+                    student_name=clean.student_name, student_email=clean.student_email,
+                    discipline=clean.discipline, class_number=clean.class_number,
+                    print_method=clean.print_method, color=clean.color, printer=clean.printer,
+                    original_filename=clean.original_filename, upload_file=upload_file,
+                    authoritative_file=upload_file, file_size=size, file_sha256=sha256,
+                    submitted_at=now, updated_at=now, reviewed=False, staff_notes="",
+                    reject_reasons=[], metadata_version=1,  # written below, before COMMIT
+                )
+                session.add(row)
+                session.flush()
+                event = add_event(desk, session, job_id, Action.SUBMIT.value, Actor.STUDENT, {
+                    "original_filename": clean.original_filename, "size": size, "sha256": sha256,
+                })
+                session.flush()
+                store.write_metadata(staging, metadata_document(row, [event]))
+                store.adopt_staging(job_id, Status.UPLOADED.value, folder)
+                job = job_value(row)
+        except BaseException:
+            _discard(desk, job_id, locals().get("folder"))
+            raise
+    return SubmitResult(job=job, status_token=tokens.status_token(desk.secret, job_id))
+
+
+def _discard(desk: Desk, job_id: str, folder: str | None) -> None:
+    """After a failure nothing may remain: not the scratch folder, not a half-adopted one."""
+    store = desk.store
+    store.remove_staging(job_id)
+    if folder:
+        with desk.db.read() as session:
+            committed = session.get(JobRow, job_id) is not None
+        adopted = store.job_dir(Status.UPLOADED.value, folder)
+        if not committed and adopted.is_dir():
+            shutil.rmtree(adopted, ignore_errors=True)
+
+
+def _unique_short_id(session: Session) -> str:
+    for attempt in range(20):
+        candidate = naming.new_short_id(6 if attempt < 10 else 8)
+        taken = session.scalar(select(JobRow.id).where(JobRow.short_id == candidate))
+        if taken is None:
+            return candidate
+    raise RuntimeError("could not find a free short id")

@@ -1,0 +1,114 @@
+"""Plain immutable values the service API takes and returns; never ORM rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from core.statuses import Actor, Status
+
+
+@dataclass(frozen=True)
+class SubmissionForm:
+    """What a student typed, as text, before validation."""
+
+    student_name: str = ""
+    student_email: str = ""
+    discipline: str = ""
+    class_number: str = ""
+    print_method: str = ""
+    color: str = ""
+    printer: str = ""
+    consent: str = ""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file already on disk (a temporary file), with the name the student gave it."""
+
+    path: Path
+    original_filename: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A validated submission: every field clean and consistent."""
+
+    student_name: str
+    student_email: str
+    discipline: str
+    class_number: str
+    print_method: str
+    color: str
+    printer: str
+    original_filename: str
+    extension: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    job_id: str
+    type: str
+    at: datetime
+    actor: Actor
+    machine: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    short_id: str
+    folder_name: str
+    status: Status
+    version: int
+    student_name: str
+    student_email: str
+    discipline: str
+    class_number: str
+    print_method: str
+    color: str
+    printer: str
+    original_filename: str
+    upload_file: str
+    authoritative_file: str
+    file_size: int
+    file_sha256: str
+    submitted_at: datetime
+    updated_at: datetime
+    reviewed: bool
+    staff_notes: str
+    material: str | None
+    weight_g: Decimal | None
+    print_time_h: Decimal | None
+    cost: Decimal | None
+    amount_paid: Decimal | None
+    reject_reasons: tuple[str, ...]
+    confirm_expires_at: datetime | None
+    analysis: Mapping[str, Any] | None
+
+    @property
+    def is_new(self) -> bool:
+        return not self.reviewed
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    job: Job
+    status_token: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of `doctor`: what is wrong, and whether it was (or can be) repaired."""
+
+    kind: str
+    job_id: str | None
+    message: str
+    repaired: bool = False

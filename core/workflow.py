@@ -1,0 +1,276 @@
+"""The workflow service: every state change of SPEC §3 goes through here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from core import pricing, tokens
+from core.errors import TokenError, TransitionRefused, ValidationError
+from core.statuses import Action, Status
+from core.submit import submit
+from core.unit import act
+from core.validation import validate_submission
+from core.values import Job, SubmissionForm, SubmitResult, Upload
+from storage.tables import JobRow
+
+if TYPE_CHECKING:
+    from core.desk import Desk
+
+MAX_NOTE = 2000
+MAX_NOTES = 20_000
+DECLINED = "Declined by student"
+STUDENT_FIELDS = (
+    "student_name", "student_email", "discipline", "class_number", "print_method", "color",
+    "printer",
+)
+QUOTE_FIELDS = ("material", "weight_g", "print_time_h")
+EDITABLE = STUDENT_FIELDS + QUOTE_FIELDS
+
+
+def _required_text(value: str, field: str, what: str, limit: int = MAX_NOTE) -> str:
+    text = " ".join((value or "").split())
+    if not text:
+        raise ValidationError({field: f"Enter {what}."})
+    if len(text) > limit:
+        raise ValidationError({field: f"{what.capitalize()} must be at most {limit} characters."})
+    return text
+
+
+class Workflow:
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.config = desk.config
+
+    # --- student ---------------------------------------------------------------------------
+
+    def submit(self, form: SubmissionForm, upload: Upload) -> SubmitResult:
+        return submit(self.desk, form, upload)
+
+    def confirm(self, token: str) -> Job:
+        return self._by_token(token, Action.CONFIRM)
+
+    def decline(self, token: str) -> Job:
+        return self._by_token(token, Action.DECLINE)
+
+    def _by_token(self, token: str, action: Action) -> Job:
+        job_id, nonce = tokens.read_confirm_token(self.desk.secret, token)
+
+        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+            self._check_nonce(row, nonce)
+            row.confirm_nonce = None
+            if action is Action.DECLINE:
+                row.reject_reasons = [DECLINED]
+                return {"reasons": [DECLINED]}
+            return {"cost": str(row.cost)}
+
+        try:
+            return act(self.desk, job_id, action, expected_version=None, apply=apply)
+        except TransitionRefused:
+            raise TokenError(
+                "used", "This link has already been used, or the job is no longer waiting for "
+                "your confirmation. Check the job's status page."
+            ) from None
+
+    def _check_nonce(self, row: JobRow, nonce: str) -> None:
+        if row.confirm_nonce is None:
+            raise TokenError("used", "This confirmation link has already been used.")
+        if row.confirm_nonce != nonce:
+            raise TokenError(
+                "replaced", "A newer confirmation link was sent for this job; use the link in "
+                "the most recent email."
+            )
+        if row.confirm_expires_at is None or row.confirm_expires_at <= self.desk.now():
+            raise TokenError(
+                "expired", "This confirmation link has expired. Contact the lab to get a new one."
+            )
+
+    # --- staff -----------------------------------------------------------------------------
+
+    def approve(
+        self, job_id: str, version: int | None, *, weight_g: object, print_time_h: object,
+        material: str, printer: str,
+    ) -> Job:
+        quote = self._quote(material, printer, weight_g, print_time_h)
+
+        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+            row.material, row.printer = material, printer
+            row.weight_g, row.print_time_h, row.cost = quote.weight_g, quote.hours_billed, quote.total
+            self._new_confirmation(row)
+            return {
+                "weight_g": str(quote.weight_g), "print_time_h": str(quote.hours_entered),
+                "billed_hours": str(quote.hours_billed), "material": material,
+                "printer": printer, "cost": str(quote.total),
+                "minimum_applied": quote.minimum_applied,
+            }
+
+        return act(self.desk, job_id, Action.APPROVE, expected_version=version, apply=apply)
+
+    def reject(self, job_id: str, version: int | None, reasons: Iterable[str]) -> Job:
+        clean = list(dict.fromkeys(" ".join(r.split()) for r in reasons if r and r.strip()))
+        if not clean:
+            raise ValidationError({"reasons": "Give at least one reason for the rejection."})
+        if any(len(r) > MAX_NOTE for r in clean):
+            raise ValidationError({"reasons": f"Each reason must be at most {MAX_NOTE} characters."})
+
+        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+            row.reject_reasons, row.confirm_nonce = clean, None
+            return {"reasons": clean}
+
+        return act(self.desk, job_id, Action.REJECT, expected_version=version, apply=apply)
+
+    def confirm_on_behalf(self, job_id: str, version: int | None, note: str) -> Job:
+        text = _required_text(note, "note", "a note (e.g. \"confirmed in person\")")
+
+        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+            row.confirm_nonce = None
+            return {"note": text}
+
+        return act(self.desk, job_id, Action.CONFIRM_ON_BEHALF, expected_version=version,
+                   apply=apply)
+
+    def resend_confirmation(self, job_id: str, version: int | None) -> Job:
+        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+            self._new_confirmation(row)
+            return {"expires_at": row.confirm_expires_at.isoformat() if row.confirm_expires_at
+                    else None}
+
+        return act(self.desk, job_id, Action.RESEND_CONFIRMATION, expected_version=version,
+                   apply=apply)
+
+    def start_printing(self, job_id: str, version: int | None) -> Job:
+        return act(self.desk, job_id, Action.START_PRINTING, expected_version=version,
+                   apply=lambda _s, _r: {})
+
+    def print_failed(self, job_id: str, version: int | None, note: str) -> Job:
+        text = _required_text(note, "note", "what went wrong")
+        return act(self.desk, job_id, Action.PRINT_FAILED, expected_version=version,
+                   apply=lambda _s, _r: {"note": text})
+
+    def complete(self, job_id: str, version: int | None) -> Job:
+        return act(self.desk, job_id, Action.COMPLETE, expected_version=version,
+                   apply=lambda _s, _r: {})
+
+    def picked_up(self, job_id: str, version: int | None, amount_paid: object) -> Job:
+        try:
+            amount = pricing.money(pricing.to_decimal(amount_paid, "The amount paid"))
+        except ValueError as exc:
+            raise ValidationError({"amount_paid": str(exc)}) from None
+        if amount < 0:
+            raise ValidationError({"amount_paid": "The amount paid cannot be negative."})
+
+        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+            row.amount_paid = amount
+            return {"amount_paid": str(amount), "cost": str(row.cost) if row.cost else None}
+
+        return act(self.desk, job_id, Action.PICKED_UP, expected_version=version, apply=apply)
+
+    def override_status(
+        self, job_id: str, version: int | None, target: Status | str, reason: str,
+        notify: bool = False,
+    ) -> Job:
+        try:
+            status = Status(target)
+        except ValueError:
+            raise ValidationError({"status": f"Unknown status {target!r}."}) from None
+        text = _required_text(reason, "reason", "a reason for the override")
+
+        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+            if row.status == status.value:
+                raise ValidationError({"status": f"The job is already {status.value}."})
+            if status is Status.PENDING and row.cost is not None:
+                self._new_confirmation(row)
+            elif status is not Status.PENDING:
+                row.confirm_nonce = None
+            return {"from": row.status, "to": status.value, "reason": text, "notify": notify}
+
+        return act(self.desk, job_id, Action.OVERRIDE_STATUS, expected_version=version,
+                   apply=apply, target=status)
+
+    def mark_reviewed(self, job_id: str, version: int | None, reviewed: bool = True) -> Job:
+        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+            row.reviewed = reviewed
+            return {}
+
+        action = Action.MARK_REVIEWED if reviewed else Action.MARK_UNREVIEWED
+        return act(self.desk, job_id, action, expected_version=version, apply=apply)
+
+    def edit_notes(self, job_id: str, version: int | None, notes: str) -> Job:
+        text = (notes or "").strip()
+        if len(text) > MAX_NOTES:
+            raise ValidationError({"notes": f"Notes must be at most {MAX_NOTES} characters."})
+
+        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+            row.staff_notes = text
+            return {"notes": text}
+
+        return act(self.desk, job_id, Action.EDIT_NOTES, expected_version=version, apply=apply)
+
+    def edit_fields(self, job_id: str, version: int | None, changes: Mapping[str, object]) -> Job:
+        unknown = set(changes) - set(EDITABLE)
+        if unknown:
+            raise ValidationError({k: "This field cannot be edited." for k in sorted(unknown)})
+
+        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+            merged = {k: changes.get(k, getattr(row, k)) for k in EDITABLE}
+            form = SubmissionForm(
+                **{k: str(merged[k] or "") for k in STUDENT_FIELDS}, consent="yes"
+            )
+            clean = validate_submission(self.config, form, row.original_filename, None)
+            values: dict[str, Any] = {k: getattr(clean, k) for k in STUDENT_FIELDS}
+            quoted = any(merged[k] not in (None, "") for k in QUOTE_FIELDS)
+            if quoted:
+                quote = self._quote(str(merged["material"] or clean.print_method), clean.printer,
+                                    merged["weight_g"], merged["print_time_h"])
+                values.update(material=str(merged["material"] or clean.print_method),
+                              weight_g=quote.weight_g, print_time_h=quote.hours_billed,
+                              cost=quote.total)
+            diff = {
+                k: [_text(getattr(row, k)), _text(v)] for k, v in values.items()
+                if getattr(row, k) != v
+            }
+            if not diff:
+                raise ValidationError({"fields": "Nothing was changed."})
+            for key, value in values.items():
+                setattr(row, key, value)
+            return {"changes": diff}
+
+        return act(self.desk, job_id, Action.EDIT_FIELDS, expected_version=version, apply=apply)
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _quote(self, material: str, printer: str, weight: object, hours: object) -> pricing.Quote:
+        errors: dict[str, str] = {}
+        machine = self.config.printer(printer)
+        if material not in self.config.pricing.per_gram:
+            errors["material"] = "Choose a material."
+        if machine is None:
+            errors["printer"] = "Choose a printer."
+        elif machine.method != material and "material" not in errors:
+            errors["printer"] = f"{printer} does not print {material.lower()}."
+        for field, value, label in (("weight_g", weight, "Weight"),
+                                    ("print_time_h", hours, "Print time")):
+            try:
+                number = pricing.to_decimal(value, label)
+            except ValueError as exc:
+                errors[field] = f"{exc}."
+                continue
+            if number <= 0:
+                errors[field] = f"{label} must be more than 0."
+            elif number > Decimal("100000"):
+                errors[field] = f"{label} is implausibly large."
+        if errors:
+            raise ValidationError(errors)
+        return pricing.quote(self.config, material, printer, weight, hours)
+
+    def _new_confirmation(self, row: JobRow) -> None:
+        row.confirm_nonce = tokens.new_nonce()
+        row.confirm_expires_at = self.desk.now() + timedelta(days=self.config.confirmation_days)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,1 @@
+"""SQLAlchemy tables and engine, Alembic migrations, and the job file store."""

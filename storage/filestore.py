@@ -1,0 +1,197 @@
+"""The storage folder: one folder per status, one folder per job inside it (SPEC §6).
+
+Every path is built here from checked parts and verified to stay under the root; nothing a
+student typed ever becomes a path. A job changes status by one rename of its folder, done while
+holding that job's cross-process lock file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+STAGING = ".incoming"
+LOCKS = ".locks"
+METADATA = "metadata.json"
+_TMP_PREFIX = ".metadata-"
+_FOLDER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,159}$")
+_FILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,199}$")
+_ID_RE = re.compile(r"^[0-9a-f]{8,32}$")
+
+
+class StoreError(Exception):
+    """The file store refused an operation; the message says what and where."""
+
+
+class PathEscape(StoreError):
+    """A name would resolve outside the storage root (or is not a plain name at all)."""
+
+
+class LockTimeout(StoreError):
+    pass
+
+
+def fsync_dir(path: Path) -> None:
+    # Makes a rename durable on POSIX; Windows has no directory handles to sync.
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(target: Path, data: bytes) -> None:
+    """Temp file in the same folder, fsync, os.replace: readers see the old or the new file."""
+    fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)
+
+
+class FileStore:
+    def __init__(self, root: Path, folders: Sequence[str], lock_timeout: float = 60.0) -> None:
+        self.root = Path(root).resolve()
+        self.folders = tuple(folders)
+        self.lock_timeout = lock_timeout
+
+    # --- paths -------------------------------------------------------------------------------
+
+    def inside(self, path: Path) -> Path:
+        """Resolve `path` (following links) and refuse it unless it stays under the root."""
+        resolved = Path(os.path.realpath(path))
+        if resolved != self.root and not resolved.is_relative_to(self.root):
+            raise PathEscape(f"{path} is outside the storage folder {self.root}")
+        return resolved
+
+    def status_dir(self, folder: str) -> Path:
+        if folder not in self.folders:
+            raise PathEscape(f"{folder!r} is not a status folder")
+        return self.root / folder
+
+    def job_dir(self, folder: str, name: str) -> Path:
+        if not _FOLDER_RE.match(name):
+            raise PathEscape(f"{name!r} is not a valid job folder name")
+        return self.inside(self.status_dir(folder) / name)
+
+    def file_in(self, job_dir: Path, filename: str) -> Path:
+        if not _FILE_RE.match(filename) or ".." in filename:
+            raise PathEscape(f"{filename!r} is not a plain file name")
+        target = self.inside(job_dir / filename)
+        if target.parent != self.inside(job_dir):
+            raise PathEscape(f"{filename!r} leaves its job folder")
+        return target
+
+    def staging_dir(self, job_id: str) -> Path:
+        return self.inside(self.root / STAGING / _checked_id(job_id))
+
+    # --- layout and locks --------------------------------------------------------------------
+
+    def ensure_layout(self) -> None:
+        for name in (*self.folders, STAGING, LOCKS):
+            (self.root / name).mkdir(parents=True, exist_ok=True)
+
+    def missing_folders(self) -> list[str]:
+        return [n for n in (*self.folders, STAGING, LOCKS) if not (self.root / n).is_dir()]
+
+    def lock(self, job_id: str, timeout: float | None = None) -> FileLock:
+        path = self.root / LOCKS / f"{_checked_id(job_id)}.lock"
+        return FileLock(str(path), timeout=self.lock_timeout if timeout is None else timeout)
+
+    def try_lock(self, job_id: str) -> FileLock | None:
+        """The job's lock if nobody holds it now, else None (someone is working on it)."""
+        lock = self.lock(job_id, timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            return None
+        return lock
+
+    # --- folders ----------------------------------------------------------------------------
+
+    def locate(self, name: str) -> list[str]:
+        """Status folders that hold a job folder of this name (normally exactly one)."""
+        return [f for f in self.folders if self.job_dir(f, name).is_dir()]
+
+    def move(self, name: str, source: str, target: str) -> Path:
+        """Move a job folder between status folders with one rename. Caller holds the lock."""
+        src, dst = self.job_dir(source, name), self.job_dir(target, name)
+        if not src.is_dir():
+            raise StoreError(f"job folder {name} is not in {source}/")
+        if dst.exists():
+            raise StoreError(f"{target}/{name} already exists; refusing to overwrite it")
+        os.rename(src, dst)
+        fsync_dir(dst.parent)
+        fsync_dir(src.parent)
+        return dst
+
+    def adopt_staging(self, job_id: str, target: str, name: str) -> Path:
+        """Rename a fully written staging folder into its status folder."""
+        src, dst = self.staging_dir(job_id), self.job_dir(target, name)
+        if dst.exists():
+            raise StoreError(f"{target}/{name} already exists; refusing to overwrite it")
+        os.rename(src, dst)
+        fsync_dir(dst.parent)
+        return dst
+
+    def remove_staging(self, job_id: str) -> None:
+        shutil.rmtree(self.staging_dir(job_id), ignore_errors=True)
+
+    def iter_job_folders(self) -> Iterator[tuple[str, str, Path]]:
+        for folder in self.folders:
+            base = self.root / folder
+            if not base.is_dir():
+                continue
+            for entry in sorted(base.iterdir()):
+                if entry.is_dir() and _FOLDER_RE.match(entry.name):
+                    yield folder, entry.name, entry
+
+    def iter_staging(self) -> Iterator[tuple[str, Path]]:
+        base = self.root / STAGING
+        if base.is_dir():
+            for entry in sorted(base.iterdir()):
+                if entry.is_dir() and _ID_RE.match(entry.name):
+                    yield entry.name, entry
+
+    # --- metadata.json ----------------------------------------------------------------------
+
+    def write_metadata(self, job_dir: Path, data: dict[str, Any]) -> None:
+        text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        atomic_write_bytes(self.file_in(job_dir, METADATA), text.encode("utf-8"))
+
+    def read_metadata(self, job_dir: Path) -> dict[str, Any]:
+        path = self.file_in(job_dir, METADATA)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise StoreError(f"{job_dir.name} has no {METADATA}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise StoreError(f"{job_dir.name}/{METADATA} is unreadable: {exc}") from None
+        if not isinstance(data, dict):
+            raise StoreError(f"{job_dir.name}/{METADATA} does not hold an object")
+        return data
+
+    def leftover_temp_files(self, job_dir: Path) -> list[Path]:
+        return sorted(job_dir.glob(f"{_TMP_PREFIX}*.tmp"))
+
+
+def _checked_id(job_id: str) -> str:
+    if not _ID_RE.match(job_id):
+        raise PathEscape(f"{job_id!r} is not a job id")
+    return job_id

@@ -1,0 +1,103 @@
+"""The database schema (SQLAlchemy 2.0 typed declarative). Alembic migrations mirror it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import ExactDecimal, UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    short_id: Mapped[str] = mapped_column(String(12), unique=True)
+    folder_name: Mapped[str] = mapped_column(String(160), unique=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    # Optimistic concurrency: every change bumps it; an action names the version it saw.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    student_name: Mapped[str] = mapped_column(String(100))
+    student_email: Mapped[str] = mapped_column(String(100), index=True)
+    discipline: Mapped[str] = mapped_column(String(60))
+    class_number: Mapped[str] = mapped_column(String(50))
+    print_method: Mapped[str] = mapped_column(String(30))
+    color: Mapped[str] = mapped_column(String(40))
+    printer: Mapped[str] = mapped_column(String(60))
+    original_filename: Mapped[str] = mapped_column(String(255))
+    upload_file: Mapped[str] = mapped_column(String(200))
+    authoritative_file: Mapped[str] = mapped_column(String(200))
+    file_size: Mapped[int] = mapped_column(Integer)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    staff_notes: Mapped[str] = mapped_column(Text, default="")
+    material: Mapped[str | None] = mapped_column(String(30))
+    weight_g: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    print_time_h: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    cost: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    amount_paid: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    reject_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    confirm_nonce: Mapped[str | None] = mapped_column(String(64))
+    confirm_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Bookkeeping, not a job field: the version last written to metadata.json. Start-up repair
+    # rewrites only the files of rows where it lags, instead of reading every folder.
+    metadata_version: Mapped[int] = mapped_column(Integer, default=0)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own protocol
+
+
+class EventRow(Base):
+    """Append-only: triggers in the database refuse UPDATE and DELETE (see the migration)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(10))
+    machine: Mapped[str] = mapped_column(String(255))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OutboxRow(Base):
+    """Emails written in the same transaction as the state change; a sender drains it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    to_addr: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SettingRow(Base):
+    """Small key/value store: the staff password hash, the signing secret, and such."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+Index("ix_jobs_status_submitted", JobRow.status, JobRow.submitted_at)
