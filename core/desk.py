@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from core import passwords, tokens
 from core.config import Config
@@ -139,6 +139,21 @@ def open_desk(
         for problem in desk.recovery.run(repair=True, deep=False):
             log.warning("start-up check: %s", problem.message)
     return desk
+
+
+def password_is_set(config: Config) -> bool:
+    """Whether an initialised data folder already has a staff password; creates nothing."""
+    path = sqlite_path(config.database_url)
+    if path is not None and not path.exists():
+        return False
+    db = make_database(config)
+    try:
+        if not inspect(db.engine).has_table("settings"):
+            return False
+        with db.read() as session:
+            return session.get(SettingRow, PASSWORD_KEY) is not None
+    finally:
+        db.dispose()
 
 
 def init_desk(config: Config, password: str | None) -> Desk:

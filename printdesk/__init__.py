@@ -1,0 +1,1 @@
+"""The `printdesk` command: composes core/, intake/ and desktop/ into one program."""

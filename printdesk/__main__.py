@@ -1,0 +1,3 @@
+from printdesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,184 @@
+"""`printdesk` and its subcommands. Exit codes: 0 fine, 1 problems found, 2 bad usage or
+configuration, 3 not initialised or storage unreachable, 4 refused (would lose data)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+
+from core import __version__
+from core.config import Config, load_config
+from core.errors import (
+    ConfigError,
+    NotInitialisedError,
+    PrintDeskError,
+    StorageError,
+    ValidationError,
+)
+from core.logsetup import setup_logging
+
+OK, PROBLEMS, USAGE, NOT_READY, REFUSED = 0, 1, 2, 3, 4
+
+
+def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--data", metavar="DIR", default=default,
+                        help="data folder (default: PRINTDESK_DATA or the user data folder)")
+    parser.add_argument("--config", metavar="FILE", default=default,
+                        help="configuration file (default: PRINTDESK_CONFIG, see README)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        default=argparse.SUPPRESS if suppress else False)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="printdesk", description="PrintDesk: the 3D-print job desk for small fab labs."
+    )
+    parser.add_argument("--version", action="version", version=f"printdesk {__version__}")
+    _common(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, text: str, run: Callable[[argparse.Namespace, Config], int]
+                ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=text, description=text)
+        _common(p, suppress=True)
+        p.set_defaults(run=run)
+        return p
+
+    init = command("init", "Create the data folder, database and storage folders; set the "
+                   "staff password.", cmd_init)
+    init.add_argument("--password-stdin", action="store_true",
+                      help="read the staff password from standard input (for scripts)")
+    password = command("password", "Set or change the shared staff password.", cmd_password)
+    password.add_argument("--password-stdin", action="store_true")
+    doctor = command("doctor", "Check the data folder; with --repair, fix what a crash left.",
+                     cmd_doctor)
+    doctor.add_argument("--repair", action="store_true", help="repair what can be repaired")
+    rebuild = command("rebuild", "Recreate the database from the job folders' metadata.json.",
+                      cmd_rebuild)
+    rebuild.add_argument("--force", action="store_true",
+                         help="on a database server: drop the existing tables first")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return USAGE
+    try:
+        config = load_config(args.data, args.config)
+    except ConfigError as exc:
+        print(f"printdesk: {exc}", file=sys.stderr)
+        return USAGE
+    try:
+        if config.data_dir.is_dir():  # never create a data folder just to log into it
+            setup_logging(config.data_dir, args.verbose)
+        return int(args.run(args, config))
+    except ValidationError as exc:
+        for message in exc.errors.values():
+            print(f"printdesk: {message}", file=sys.stderr)
+        return USAGE
+    except (NotInitialisedError, StorageError) as exc:
+        print(f"printdesk: {exc}", file=sys.stderr)
+        return NOT_READY
+    except PrintDeskError as exc:
+        print(f"printdesk: {exc}", file=sys.stderr)
+        return REFUSED
+    except KeyboardInterrupt:
+        return 130
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New staff password: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise ValidationError({"password": "The two passwords differ; nothing was changed."})
+    return first
+
+
+def cmd_init(args: argparse.Namespace, config: Config) -> int:
+    from core.desk import init_desk, password_is_set
+
+    had_password = password_is_set(config)
+    password = None
+    if args.password_stdin or not had_password:
+        if not args.password_stdin and not sys.stdin.isatty():
+            raise ValidationError({"password": "No terminal to ask for the staff password: "
+                                   "pass it with --password-stdin."})
+        password = _read_password(args.password_stdin)
+    # The password is checked before anything is created: a refused init leaves nothing behind.
+    desk = init_desk(config, password)
+    desk.close()
+    setup_logging(config.data_dir, args.verbose)
+    print(f"PrintDesk data folder ready: {config.data_dir}")
+    print(f"  database: {_safe(config.database_url)}")
+    print(f"  storage:  {config.storage_root}")
+    if password is None:
+        print("  the staff password was already set (change it with `printdesk password`)")
+    return OK
+
+
+def cmd_password(args: argparse.Namespace, config: Config) -> int:
+    from core.desk import open_desk
+
+    desk = open_desk(config, repair=False)
+    try:
+        desk.set_password(_read_password(args.password_stdin))
+    finally:
+        desk.close()
+    print("Staff password changed.")
+    return OK
+
+
+def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
+    from core.desk import open_desk
+    from core.health import run_checks
+
+    desk = open_desk(config, repair=False)
+    try:
+        checks = run_checks(desk)
+        problems = desk.recovery.run(repair=args.repair, deep=True)
+    finally:
+        desk.close()
+    for check in checks:
+        print(f"[{'ok' if check.ok else '!!'}] {check.label}: {check.detail}")
+    for problem in problems:
+        print(f"[{'fixed' if problem.repaired else '!!'}] {problem.message}")
+    remaining = [p for p in problems if not p.repaired]
+    if not problems:
+        print("Every job's folder, metadata.json and database row agree.")
+    elif remaining and not args.repair:
+        print(f"{len(remaining)} problem(s); `printdesk doctor --repair` fixes what it can.")
+    bad = remaining or [c for c in checks if not c.ok]
+    return PROBLEMS if bad else OK
+
+
+def cmd_rebuild(args: argparse.Namespace, config: Config) -> int:
+    from core.rebuild import rebuild
+
+    report = rebuild(config, force=args.force)
+    print(f"Rebuilt the database from {report.jobs} job folders ({report.events} events).")
+    if report.kept_old_database:
+        print(f"  the old database was kept as {report.kept_old_database}")
+    if not report.settings_carried:
+        print("  the old settings could not be read: a new signing secret was made (earlier "
+              "student links no longer work); set the staff password with `printdesk password`")
+    for problem in report.problems:
+        print(f"[{'fixed' if problem.repaired else '!!'}] {problem.message}")
+    return PROBLEMS if any(not p.repaired for p in report.problems) else OK
+
+
+def _safe(url: str) -> str:
+    from core.health import safe_url
+
+    return safe_url(url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
