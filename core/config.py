@@ -241,6 +241,11 @@ def _build(raw: dict[str, Any], data: Path, path: Path | None, env: Mapping[str,
     for section in raw:
         if section not in SCALARS and section not in TABLES:
             raise ConfigError(f"[{section}]: unknown section")
+    for name in env:
+        parts = name.upper().split("_", 2)
+        if len(parts) == 3 and parts[0] == "PRINTDESK" and parts[1].lower() in SCALARS:
+            if parts[2].lower() not in SCALARS[parts[1].lower()]:
+                raise ConfigError(f"{name}: unknown setting (see README, Configuration)")
     values: dict[str, dict[str, Any]] = {}
     for section, keys in SCALARS.items():
         given = raw.get(section, {})
@@ -325,7 +330,12 @@ def _methods(value: Any) -> tuple[Method, ...]:
 
 def _printers(value: Any, methods: set[str]) -> tuple[Printer, ...]:
     if value is None:
-        return tuple(Printer(n, m, v) for n, m, v in defaults.PRINTERS)
+        built_in = tuple(Printer(n, m, v) for n, m, v in defaults.PRINTERS)
+        orphans = sorted({p.method for p in built_in} - methods)
+        if orphans:
+            raise ConfigError(f"[[printers]]: the built-in printers print {orphans[0]}, which "
+                              "[methods] no longer lists; list your printers with [[printers]]")
+        return built_in
     if not isinstance(value, list) or not value:
         raise ConfigError("[[printers]]: expected one or more [[printers]] tables")
     result: list[Printer] = []

@@ -6,6 +6,8 @@ import re
 import secrets
 import unicodedata
 
+from anyascii import anyascii
+
 FALLBACK_NAME = "Student"
 MAX_NAME_PART = 40
 FOLDER_NAME_RE = re.compile(r"^[A-Za-z0-9]+(?:_[A-Za-z0-9]+){3}$")
@@ -14,10 +16,13 @@ _JOINERS = re.compile(r"['’‘`´\-‐‑–—.]")
 
 
 def fold(text: str) -> str:
-    """'José Ñúñez' → 'Jose Nunez': strip accents, keep ASCII letters, digits and spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9 ]+", " ", ascii_only)
+    """'José Ñúñez' → 'Jose Nunez', 'Søren' → 'Soren', '王伟' → 'WangWei'; emoji and symbols go.
+
+    Transliteration (anyascii) rather than dropping non-ASCII bytes, so staff can still
+    recognise the name on the folder.
+    """
+    kept = "".join(ch for ch in text if not unicodedata.category(ch).startswith(("S", "C")))
+    return re.sub(r"[^A-Za-z0-9 ]+", " ", anyascii(kept))
 
 
 def camel(text: str) -> str:

@@ -64,16 +64,17 @@ def quote(config: Config, material: str, printer: str, weight_g: object, hours: 
         raise ValueError(f"Unknown material {material!r}")
     rate = machine.per_gram if machine.per_gram is not None else config.pricing.per_gram[material]
     billed = round_hours(time, config.pricing.time_step_hours)
-    material_cost = weight * rate
-    time_cost = billed * machine.per_hour
-    subtotal = money(material_cost + time_cost)
+    # Each line is rounded, then summed, so the breakdown a student sees adds up to the total.
+    material_cost = money(weight * rate)
+    time_cost = money(billed * machine.per_hour)
+    subtotal = material_cost + time_cost
     minimum = money(config.pricing.minimum)
     return Quote(
         weight_g=weight,
         hours_entered=time,
         hours_billed=billed,
-        material_cost=money(material_cost),
-        time_cost=money(time_cost),
+        material_cost=material_cost,
+        time_cost=time_cost,
         subtotal=subtotal,
         total=max(subtotal, minimum),
         minimum_applied=subtotal < minimum,

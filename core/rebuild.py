@@ -112,16 +112,18 @@ def rebuild(config: Config, force: bool = False) -> RebuildReport:
             job, events = records_from_metadata(store.read_metadata(folder))
         except (StoreError, KeyError, TypeError, ValueError) as exc:
             report.problems.append(Problem("unreadable_metadata", None,
-                                           f"{status}/{name}: metadata.json unusable ({exc})"))
+                                           f"{status}/{name}: metadata.json unusable ({exc})",
+                                           where=f"{status}/{name}"))
             continue
         try:
             with db.write() as session:
-                session.execute(insert(JobRow), [job])
+                session.execute(insert(JobRow.__table__), [job])
                 if events:
-                    session.execute(insert(EventRow), events)
+                    session.execute(insert(EventRow.__table__), events)
         except IntegrityError as exc:
             report.problems.append(Problem("duplicate_job", job.get("id"),
-                                           f"{status}/{name}: clashes with another folder ({exc.orig})"))
+                                           f"{status}/{name}: clashes with another folder ({exc.orig})",
+                                           where=f"{status}/{name}"))
             continue
         report.jobs += 1
         report.events += len(events)
@@ -132,6 +134,8 @@ def rebuild(config: Config, force: bool = False) -> RebuildReport:
                 "COALESCE((SELECT MAX(id) FROM events), 0) + 1, false)"
             ))
     # Folders whose metadata names another status (a crash before COMMIT) go where it says.
-    report.problems.extend(p for p in desk.recovery.run(repair=True, deep=True))
+    skipped = {p.where for p in report.problems}
+    report.problems.extend(p for p in desk.recovery.run(repair=True, deep=True)
+                           if p.where is None or p.where not in skipped)
     db.dispose()
     return report

@@ -100,6 +100,8 @@ def metadata_document(job: JobRow, events: list[EventRow]) -> dict[str, Any]:
 def records_from_metadata(doc: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Column dicts for a job and its events from a metadata.json document.
 
+    Insert them with a Core `insert(JobRow.__table__)`: the ORM would restart `version` at 1.
+
     Raises KeyError/ValueError/TypeError when the document is malformed.
     """
     if doc.get("format") != METADATA_FORMAT:

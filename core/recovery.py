@@ -164,7 +164,8 @@ class Recovery:
         except (StoreError, KeyError, TypeError, ValueError) as exc:
             return Problem("unknown_folder", None,
                            f"{status}/{name} is not a job in the database and its metadata.json "
-                           f"cannot be read ({exc}); move it away or repair the file by hand.")
+                           f"cannot be read ({exc}); move it away or repair the file by hand.",
+                           where=f"{status}/{name}")
         if not repair:
             return Problem("unknown_folder", job["id"],
                            f"{status}/{name} holds job {job['short_id']}, which the database "
@@ -182,9 +183,9 @@ class Recovery:
                 "(its database write had been interrupted)")
         try:
             with self.desk.db.write() as session:
-                session.execute(insert(JobRow), [job])
+                session.execute(insert(JobRow.__table__), [job])
                 if events:
-                    session.execute(insert(EventRow), [
+                    session.execute(insert(EventRow.__table__), [
                         {k: v for k, v in e.items() if k != "id"} for e in events
                     ])
                 add_event(self.desk, session, job["id"], Action.REPAIR.value, Actor.SYSTEM,
@@ -195,6 +196,6 @@ class Recovery:
         except IntegrityError as exc:
             return Problem("unknown_folder", job["id"],
                            f"{folder.name} could not be recovered: it clashes with an existing "
-                           f"job ({exc.orig}).")
+                           f"job ({exc.orig}).", where=f"{status}/{folder.name}")
         self._clean_and_write(job["id"])
         return Problem("unknown_folder", job["id"], text[0].upper() + text[1:] + ".", True)

@@ -112,3 +112,4 @@ class Problem:
     job_id: str | None
     message: str
     repaired: bool = False
+    where: str | None = None  # "Status/FolderName" when the problem is a folder

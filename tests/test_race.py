@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import traceback
-from pathlib import Path
 
 import pytest
 
