@@ -1,0 +1,118 @@
+"""The `printdesk` command as a user runs it: a real subprocess, a throw-away --data folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from core import __version__
+from core.config import load_config
+from core.desk import open_desk
+from tests.conftest import ROOT, submit
+
+
+def printdesk(*args: str, stdin: str = "", env: dict[str, str] | None = None
+              ) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PRINTDESK_")}
+    return subprocess.run([sys.executable, "-m", "printdesk", *args], input=stdin,
+                          capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**clean, **(env or {})})
+
+
+def test_version() -> None:
+    result = printdesk("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"printdesk {__version__}"
+
+
+def test_init_then_doctor_on_a_fresh_folder(tmp_path: Path) -> None:
+    data = tmp_path / "lab"
+    result = printdesk("init", "--data", str(data), "--password-stdin", stdin="s3cret-pass\n")
+    assert result.returncode == 0, result.stderr
+    assert "data folder ready" in result.stdout
+    assert sorted(p.name for p in (data / "storage").iterdir()) == sorted([
+        ".incoming", ".locks", "Completed", "PaidPickedUp", "Pending", "Printing",
+        "ReadyToPrint", "Rejected", "Uploaded"])
+    desk = open_desk(load_config(data_dir=data, env={}))
+    assert desk.check_password("s3cret-pass") and not desk.check_password("wrong")
+    desk.close()
+    doctor = printdesk("doctor", "--data", str(data))
+    assert doctor.returncode == 0, doctor.stdout
+    assert "[ok] SQLite journal: WAL" in doctor.stdout
+    again = printdesk("init", "--data", str(data))
+    assert again.returncode == 0 and "already set" in again.stdout
+
+
+def test_environment_variable_selects_the_data_folder(tmp_path: Path) -> None:
+    data = tmp_path / "envlab"
+    env = {"PRINTDESK_DATA": str(data)}
+    assert printdesk("init", "--password-stdin", stdin="s3cret-pass\n", env=env).returncode == 0
+    assert (data / "printdesk.db").exists()
+    assert printdesk("doctor", env=env).returncode == 0
+
+
+def test_refused_init_creates_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "lab"
+    result = printdesk("init", "--data", str(data), "--password-stdin", stdin="short\n")
+    assert result.returncode == 2 and "at least 8 characters" in result.stderr
+    assert not data.exists()
+    no_tty = printdesk("init", "--data", str(data))
+    assert no_tty.returncode == 2 and "--password-stdin" in no_tty.stderr
+    assert not data.exists()
+
+
+def test_commands_on_an_uninitialised_folder_say_so(tmp_path: Path) -> None:
+    result = printdesk("doctor", "--data", str(tmp_path / "nothing"))
+    assert result.returncode == 3 and "printdesk init" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_config_names_the_key(tmp_path: Path) -> None:
+    data = tmp_path / "lab"
+    data.mkdir()
+    (data / "printdesk.toml").write_text('[limits]\nmax_upload_mb = "lots"\n')
+    result = printdesk("doctor", "--data", str(data))
+    assert result.returncode == 2
+    assert "[limits] max_upload_mb" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_doctor_finds_and_repairs_a_misplaced_folder(tmp_path: Path, desk) -> None:
+    data = str(desk.config.data_dir)
+    job = submit(desk).job
+    desk.close()
+    root = desk.config.storage_root
+    shutil.move(root / "Uploaded" / job.folder_name, root / "Printing" / job.folder_name)
+    found = printdesk("doctor", "--data", data)
+    assert found.returncode == 1 and job.short_id in found.stdout and "--repair" in found.stdout
+    fixed = printdesk("doctor", "--repair", "--data", data)
+    assert fixed.returncode == 0 and "[fixed]" in fixed.stdout
+    assert (root / "Uploaded" / job.folder_name / job.upload_file).is_file()
+    assert printdesk("doctor", "--data", data).returncode == 0
+
+
+def test_doctor_reports_a_lost_folder_it_cannot_repair(desk) -> None:
+    job = submit(desk).job
+    desk.close()
+    shutil.rmtree(desk.config.storage_root / "Uploaded" / job.folder_name)
+    result = printdesk("doctor", "--repair", "--data", str(desk.config.data_dir))
+    assert result.returncode == 1 and "Restore it from a backup" in result.stdout
+
+
+def test_rebuild_and_password_commands(desk) -> None:
+    data = str(desk.config.data_dir)
+    submit(desk)
+    desk.close()
+    result = printdesk("rebuild", "--data", data)
+    assert result.returncode == 0 and "from 1 job folders" in result.stdout
+    changed = printdesk("password", "--data", data, "--password-stdin", stdin="new-password\n")
+    assert changed.returncode == 0
+    reopened = open_desk(load_config(data_dir=data, env={}))
+    assert reopened.check_password("new-password") and len(reopened.queries.jobs()) == 1
+    reopened.close()
+
+
+def test_no_subcommand_prints_help() -> None:
+    result = printdesk()
+    assert result.returncode == 2 and "init" in result.stdout and "doctor" in result.stdout

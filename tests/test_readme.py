@@ -1,0 +1,26 @@
+"""README promises that must stay true: its configuration example loads as documented."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from core.config import load_config
+from tests.conftest import ROOT
+
+
+def test_readme_configuration_example_loads(tmp_path: Path) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", text, re.S)
+    assert example, "README lost its configuration example"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "printdesk.toml").write_text(example.group(1), encoding="utf-8")
+    config = load_config(data_dir=data, env={})
+    assert [p.name for p in config.printers] == ["Prusa MK4S"]
+    assert config.printers[0].per_hour == Decimal("0.60")
+    assert config.disciplines == ("Art", "Architecture", "Engineering", "Other")
+    assert [m.name for m in config.methods] == ["Filament", "Resin"]
+    assert config.method("Filament").colors == ("True Red", "Blue", "True Black", "True White")
+    assert config.max_upload_mb == 50 and config.timezone == "America/Chicago"
