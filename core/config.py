@@ -72,10 +72,13 @@ class Config:
     retention_days: int
     confirmation_days: int
     idle_lock_minutes: int
+    max_3mf_entries: int
+    max_3mf_uncompressed_mb: int
     intake_host: str
     intake_port: int
     intake_threads: int
     base_url: str
+    submit_rate_limit: str
     config_file: Path | None = None
     upload_extensions: tuple[str, ...] = field(default=defaults.UPLOAD_EXTENSIONS)
 
@@ -148,6 +151,13 @@ def _colour(value: Any, key: str) -> str:
     return text
 
 
+def _rate(value: Any, key: str) -> str:
+    text = _str(value, key)
+    if not re.fullmatch(r"\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day)s?", text):
+        raise ConfigError(f"{key}: expected a rate like \"10 per hour\", got {value!r}")
+    return text
+
+
 def _zone(value: Any, key: str) -> str:
     text = _str(value, key)
     try:
@@ -176,12 +186,15 @@ SCALARS: dict[str, dict[str, tuple[Parser, Any]]] = {
         "retention_days": (_int(1, 36500), 90),
         "confirmation_days": (_int(1, 365), 7),
         "idle_lock_minutes": (_int(1, 24 * 60), 15),
+        "max_3mf_entries": (_int(1, 100_000), 1000),
+        "max_3mf_uncompressed_mb": (_int(1, 16_384), 512),
     },
     "intake": {
         "host": (_str, "127.0.0.1"),
         "port": (_int(1, 65535), 8080),
         "threads": (_int(1, 256), 8),
         "base_url": (_str, ""),
+        "submit_rate_limit": (_rate, "10 per hour"),
     },
     "pricing": {
         "minimum": (_money, Decimal(defaults.MINIMUM_CHARGE)),
@@ -290,10 +303,13 @@ def _build(raw: dict[str, Any], data: Path, path: Path | None, env: Mapping[str,
         retention_days=lim["retention_days"],
         confirmation_days=lim["confirmation_days"],
         idle_lock_minutes=lim["idle_lock_minutes"],
+        max_3mf_entries=lim["max_3mf_entries"],
+        max_3mf_uncompressed_mb=lim["max_3mf_uncompressed_mb"],
         intake_host=intake["host"],
         intake_port=intake["port"],
         intake_threads=intake["threads"],
         base_url=base_url.rstrip("/"),
+        submit_rate_limit=intake["submit_rate_limit"],
         config_file=path,
     )
 

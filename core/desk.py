@@ -24,6 +24,7 @@ from storage.tables import SettingRow
 if TYPE_CHECKING:
     from core.queries import Queries
     from core.recovery import Recovery
+    from core.student import StudentQueries
     from core.workflow import Workflow
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,12 @@ class Desk:
         from core.queries import Queries
 
         return Queries(self)
+
+    @cached_property
+    def student(self) -> StudentQueries:
+        from core.student import StudentQueries
+
+        return StudentQueries(self)
 
     @cached_property
     def recovery(self) -> Recovery:
@@ -91,6 +98,18 @@ class Desk:
     def check_password(self, password: str) -> bool:
         stored = self.get_setting(PASSWORD_KEY)
         return bool(stored) and passwords.verify_password(password, stored or "")
+
+    def health(self) -> dict[str, str]:
+        """Cheap liveness checks for the intake's /healthz: database reachable, storage writable."""
+        result = {}
+        try:
+            self.get_setting(SECRET_KEY)
+            result["database"] = "ok"
+        except Exception as exc:  # any failure is the answer, not a crash
+            log.warning("health check: database: %s", exc)
+            result["database"] = "unreachable"
+        result["storage"] = "ok" if self.store.writable() else "unreachable"
+        return result
 
     def close(self) -> None:
         self.db.dispose()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
@@ -38,20 +36,7 @@ def run_checks(desk: Desk) -> list[Check]:
         checks.append(Check("SQLite journal", True, desk.db.journal_mode.upper() + (
             " (rollback journal: the database is on a network share)"
             if desk.db.journal_mode == "delete" else "")))
-    checks.append(Check("storage folder", _writable(desk), str(config.storage_root)))
+    checks.append(Check("storage folder", desk.store.writable(), str(config.storage_root)))
     checks.append(Check("staff password", desk.has_password(),
                         "set" if desk.has_password() else "not set: run `printdesk password`"))
     return checks
-
-
-def _writable(desk: Desk) -> bool:
-    root = desk.config.storage_root
-    if not root.is_dir():
-        return False
-    try:
-        fd, name = tempfile.mkstemp(dir=root, prefix=".doctor-")
-        os.close(fd)
-        os.unlink(name)
-    except OSError:
-        return False
-    return True

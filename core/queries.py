@@ -63,8 +63,11 @@ class Queries:
             )
             return [event_value(r) for r in rows]
 
+    def status_token(self, job_id: str) -> str:
+        return tokens.status_token(self.desk.secret, job_id)
+
     def status_url(self, job_id: str) -> str:
-        return f"{self.desk.config.base_url}/status/{tokens.status_token(self.desk.secret, job_id)}"
+        return f"{self.desk.config.base_url}/status/{self.status_token(job_id)}"
 
     def confirm_url(self, job_id: str) -> str | None:
         """The student's live confirmation link, or None if the job has none (not Pending)."""

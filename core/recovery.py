@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core.records import records_from_metadata
 from core.statuses import Action, Actor, Status
 from core.unit import add_event, write_metadata
+from core.uploads import stale_spool_files
 from core.values import Problem
 from storage.filestore import StoreError
 from storage.tables import EventRow, JobRow
@@ -83,6 +84,12 @@ class Recovery:
 
     def _staging(self, repair: bool) -> list[Problem]:
         problems = []
+        for spool in stale_spool_files(self.desk):
+            if repair:
+                spool.unlink(missing_ok=True)
+            problems.append(Problem("stale_upload", None,
+                                    f"An upload abandoned mid-transfer was left as {spool.name}"
+                                    + ("; removed." if repair else "."), repair))
         for job_id, path in self.store.iter_staging():
             lock = self.store.try_lock(job_id)
             if lock is None:

@@ -13,18 +13,19 @@ import os
 import shutil
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import naming, tokens
 from core.errors import ValidationError
+from core.mesh import ModelRejected, analyse_model
 from core.records import job_value, metadata_document
-from core.statuses import Action, Actor, Status
+from core.statuses import ACTIVE_STATUSES, Action, Actor, Status
 from core.unit import add_event
-from core.validation import validate_submission
-from core.values import SubmissionForm, SubmitResult, Upload
+from core.validation import extension_of, validate_submission
+from core.values import Job, Submission, SubmissionForm, SubmitResult, Upload
 from storage.tables import JobRow
 
 if TYPE_CHECKING:
@@ -46,14 +47,87 @@ def copy_and_hash(source: Path, target: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def submit(desk: Desk, form: SubmissionForm, upload: Upload) -> SubmitResult:
+def hash_file(path: Path) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def check_submission(desk: Desk, form: SubmissionForm, upload: Upload
+                     ) -> tuple[Submission, dict[str, Any]]:
+    """Every rule at once (fields, file, model check, per-email limit): one error per field."""
+    errors: dict[str, str] = {}
     try:
         size: int | None = upload.path.stat().st_size
     except OSError:
         size = None
-    clean = validate_submission(desk.config, form, upload.original_filename, size)
-    if size is None:
-        raise ValidationError({"file": "The uploaded file could not be read; upload it again."})
+    clean: Submission | None = None
+    try:
+        clean = validate_submission(desk.config, form, upload.original_filename, size)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if size is None and "file" not in errors:
+        errors["file"] = "The uploaded file could not be read; upload it again."
+    analysis: dict[str, Any] = {}
+    if "file" not in errors:
+        method, printer = _method_and_printer(desk, form)
+        try:
+            analysis = analyse_model(upload.path, extension_of(upload.original_filename),
+                                     desk.config, printer, method)
+        except ModelRejected as exc:
+            errors["file"] = str(exc)
+    email_error = _over_limit(desk, clean.student_email if clean else "")
+    if email_error and "student_email" not in errors:
+        errors["student_email"] = email_error
+    if errors or clean is None:
+        raise ValidationError(errors)
+    return clean, analysis
+
+
+def _method_and_printer(desk: Desk, form: SubmissionForm) -> tuple[str, str]:
+    """The form's method and printer when valid, else a stand-in so the model still gets checked
+    (the student sees every problem at once; a stand-in's fit is never shown)."""
+    config = desk.config
+    printer = config.printer(form.printer.strip())
+    method = config.method(form.print_method.strip())
+    if printer is None or (method is not None and printer.method != method.name):
+        candidates = config.printers_for(method.name) if method else config.printers
+        printer = candidates[0] if candidates else config.printers[0]
+    return printer.method, printer.name
+
+
+def _over_limit(desk: Desk, email: str) -> str | None:
+    if not email:
+        return None
+    limit = desk.config.max_active_jobs_per_email
+    active = [s.value for s in ACTIVE_STATUSES]
+    with desk.db.read() as session:
+        count = session.scalar(select(func.count()).select_from(JobRow).where(
+            func.lower(JobRow.student_email) == email.lower(), JobRow.status.in_(active),
+        )) or 0
+    if count >= limit:
+        return (f"You already have {count} jobs in progress with this email address, the most "
+                f"the lab accepts at once ({limit}). Submit more once one is picked up, or "
+                "contact the lab.")
+    return None
+
+
+def submit(desk: Desk, form: SubmissionForm, upload: Upload) -> SubmitResult:
+    """Check and store a submission. An `owned` upload (a spool file from core.uploads) is moved
+    into the job, not copied, and is deleted whatever happens."""
+    try:
+        clean, analysis = check_submission(desk, form, upload)
+        job = _store(desk, clean, analysis, upload)
+    finally:
+        if upload.owned:
+            upload.path.unlink(missing_ok=True)
+    return SubmitResult(job=job, status_token=tokens.status_token(desk.secret, job.id))
+
+
+def _store(desk: Desk, clean: Submission, analysis: dict[str, Any], upload: Upload) -> Job:
     job_id = uuid.uuid4().hex
     store = desk.store
     with store.lock(job_id):
@@ -61,7 +135,11 @@ def submit(desk: Desk, form: SubmissionForm, upload: Upload) -> SubmitResult:
         staging.mkdir(parents=True)
         try:
             scratch = staging / "upload.part"
-            size, sha256 = copy_and_hash(upload.path, scratch)
+            if upload.owned:
+                size, sha256 = hash_file(upload.path)
+                os.replace(upload.path, scratch)
+            else:
+                size, sha256 = copy_and_hash(upload.path, scratch)
             now = desk.now()
             with desk.db.write() as session:
                 short_id = _unique_short_id(session)
@@ -77,7 +155,8 @@ def submit(desk: Desk, form: SubmissionForm, upload: Upload) -> SubmitResult:
                     original_filename=clean.original_filename, upload_file=upload_file,
                     authoritative_file=upload_file, file_size=size, file_sha256=sha256,
                     submitted_at=now, updated_at=now, reviewed=False, staff_notes="",
-                    reject_reasons=[], metadata_version=1,  # written below, before COMMIT
+                    reject_reasons=[], analysis=analysis or None,
+                    metadata_version=1,  # written below, before COMMIT
                 )
                 session.add(row)
                 session.flush()
@@ -91,7 +170,7 @@ def submit(desk: Desk, form: SubmissionForm, upload: Upload) -> SubmitResult:
         except BaseException:
             _discard(desk, job_id, locals().get("folder"))
             raise
-    return SubmitResult(job=job, status_token=tokens.status_token(desk.secret, job_id))
+    return job
 
 
 def _discard(desk: Desk, job_id: str, folder: str | None) -> None:

@@ -32,6 +32,8 @@ class Upload:
 
     path: Path
     original_filename: str
+    # True for a spool file from core.uploads: submit moves it into the job and always removes it.
+    owned: bool = False
 
 
 @dataclass(frozen=True)

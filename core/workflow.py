@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from core import pricing, tokens
-from core.errors import TokenError, TransitionRefused, ValidationError
+from core.errors import JobNotFound, TokenError, TransitionRefused, ValidationError
 from core.statuses import Action, Status
+from core.student import USED, check_confirmation
 from core.submit import submit
 from core.unit import act
 from core.validation import validate_submission
@@ -51,6 +52,15 @@ class Workflow:
     def submit(self, form: SubmissionForm, upload: Upload) -> SubmitResult:
         return submit(self.desk, form, upload)
 
+    def check_form(self, form: SubmissionForm) -> None:
+        """The field rules alone, for a form that came without a file."""
+        try:
+            validate_submission(self.config, form, "", None)
+        except ValidationError as exc:
+            errors = {k: v for k, v in exc.errors.items() if k != "file"}
+            if errors:
+                raise ValidationError(errors) from None
+
     def confirm(self, token: str) -> Job:
         return self._by_token(token, Action.CONFIRM)
 
@@ -61,7 +71,7 @@ class Workflow:
         job_id, nonce = tokens.read_confirm_token(self.desk.secret, token)
 
         def apply(_s: Session, row: JobRow) -> dict[str, Any]:
-            self._check_nonce(row, nonce)
+            check_confirmation(row, nonce, self.desk.now())
             row.confirm_nonce = None
             if action is Action.DECLINE:
                 row.reject_reasons = [DECLINED]
@@ -71,23 +81,9 @@ class Workflow:
         try:
             return act(self.desk, job_id, action, expected_version=None, apply=apply)
         except TransitionRefused:
-            raise TokenError(
-                "used", "This link has already been used, or the job is no longer waiting for "
-                "your confirmation. Check the job's status page."
-            ) from None
-
-    def _check_nonce(self, row: JobRow, nonce: str) -> None:
-        if row.confirm_nonce is None:
-            raise TokenError("used", "This confirmation link has already been used.")
-        if row.confirm_nonce != nonce:
-            raise TokenError(
-                "replaced", "A newer confirmation link was sent for this job; use the link in "
-                "the most recent email."
-            )
-        if row.confirm_expires_at is None or row.confirm_expires_at <= self.desk.now():
-            raise TokenError(
-                "expired", "This confirmation link has expired. Contact the lab to get a new one."
-            )
+            raise TokenError("used", USED) from None
+        except JobNotFound:
+            raise TokenError("tampered", "This confirmation link is not valid.") from None
 
     # --- staff -----------------------------------------------------------------------------
 

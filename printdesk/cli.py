@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
                       cmd_rebuild)
     rebuild.add_argument("--force", action="store_true",
                          help="on a database server: drop the existing tables first")
+    intake = command("intake", "Serve the students' intake web page (waitress).", cmd_intake)
+    intake.add_argument("--host", help="address to listen on (default from config: 127.0.0.1)")
+    intake.add_argument("--port", type=int, help="port (default from config: 8080)")
     return parser
 
 
@@ -171,6 +174,13 @@ def cmd_rebuild(args: argparse.Namespace, config: Config) -> int:
     for problem in report.problems:
         print(f"[{'fixed' if problem.repaired else '!!'}] {problem.message}")
     return PROBLEMS if any(not p.repaired for p in report.problems) else OK
+
+
+def cmd_intake(args: argparse.Namespace, config: Config) -> int:
+    from intake.serve import serve
+
+    serve(config, args.host, args.port)
+    return OK
 
 
 def _safe(url: str) -> str:

@@ -107,6 +107,16 @@ class FileStore:
         for name in (*self.folders, STAGING, LOCKS):
             (self.root / name).mkdir(parents=True, exist_ok=True)
 
+    def writable(self) -> bool:
+        """Can a file be created in the scratch folder right now (share mounted, disk writable)?"""
+        try:
+            fd, name = tempfile.mkstemp(prefix=".probe-", dir=self.root / STAGING)
+            os.close(fd)
+            os.unlink(name)
+        except OSError:
+            return False
+        return True
+
     def missing_folders(self) -> list[str]:
         return [n for n in (*self.folders, STAGING, LOCKS) if not (self.root / n).is_dir()]
 

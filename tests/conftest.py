@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from core.config import Config, load_config
 from core.desk import Desk, init_desk, open_desk
@@ -60,3 +65,41 @@ def submit(desk: Desk, model_name: str = "20mm-xyz-cube.stl", filename: str | No
            **overrides: str) -> SubmitResult:
     path = model(model_name)
     return desk.workflow.submit(form(**overrides), Upload(path, filename or path.name))
+
+
+# --- intake (Flask test client) ----------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def app(desk: Desk) -> Flask:
+    from intake import create_app
+
+    return create_app(desk.config, desk, {"TESTING": True, "RATELIMIT_ENABLED": False})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    found = CSRF_RE.search(client.get(path).get_data(as_text=True))
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def form_data(client: FlaskClient, model_name: str | None = "20mm-xyz-cube.stl",
+              filename: str | None = None, content: bytes | None = None,
+              **overrides: str) -> dict[str, object]:
+    data: dict[str, object] = {**asdict(form(**overrides)), "csrf_token": csrf_token(client)}
+    if content is not None or model_name is not None:
+        payload = content if content is not None else model(model_name).read_bytes()
+        data["file"] = (io.BytesIO(payload), filename or model_name or "model.stl")
+    return data
+
+
+def post_form(client: FlaskClient, **kwargs: object):
+    return client.post("/", data=form_data(client, **kwargs),
+                       content_type="multipart/form-data")

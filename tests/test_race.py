@@ -49,8 +49,9 @@ def racer(data_dir: str, contested: list[tuple[str, int]], own: str, barrier, re
 
 @pytest.mark.slow
 def test_two_processes_racing_the_same_transition(config: Config, desk: Desk) -> None:
-    jobs = [submit(desk).job for _ in range(ROUNDS)]
-    own = [submit(desk, student_name=f"Racer {n}").job.id for n in range(2)]
+    jobs = [submit(desk, student_email=f"s{n}@example.edu").job for n in range(ROUNDS)]
+    own = [submit(desk, student_name=f"Racer {n}", student_email=f"r{n}@example.edu").job.id
+           for n in range(2)]
     contested = [(j.id, j.version) for j in jobs]
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(2), ctx.Queue()

@@ -1,0 +1,398 @@
+"""The model check of SPEC §5 "Beyond the seeds": parse an upload as a mesh and describe it.
+
+`analyse_model(path, extension, config, printer, method)` returns a JSON-serialisable dict (stored
+in a JSON column, shown on the success page and in the console) or raises `ModelRejected` (defined
+in core.zipcheck, re-exported here) with a message for the student. Keys:
+
+  bbox_mm       [x, y, z] size of the bounding box in mm, rounded to 0.1
+  triangles     number of triangles
+  bodies        number of separate pieces (connected parts), or None above 200,000 triangles
+  watertight    True when the surface is closed, so the volume is meaningful
+  volume_cm3    absolute enclosed volume in cm³ (4 significant digits)
+  volume_exact  same as watertight: an open surface only has an approximate volume
+  file_unit     the unit a 3MF declares (e.g. "inch"; coordinates are converted to mm); None
+                for STL and OBJ, which carry no unit
+  fits          names of the printers (any method) whose build volume holds the model, turning it
+                about the vertical axis (X and Y may swap) but never laying it on another side
+  fits_chosen   whether `printer` is among them
+  unit_hint     None, or {"factor", "message", "scaled_mm"}: multiplying the model by `factor`
+                gives `scaled_mm`, a plausible size; `message` explains the likely unit mistake
+  warnings      plain-English strings for the student (size, fit, watertightness, units)
+  estimate      {"weight_g": [low, high], "cost": [low, high]} (cost as "3.00" strings, material
+                plus minimum charge only; None if the printer or method is unknown), or None when
+                the method has no known material density
+  estimate_note what the estimate assumes and leaves out (print time is unknown before slicing)
+
+Files are read with trimesh's format readers on an open binary file and never through
+`trimesh.load`, which would resolve an OBJ's `mtllib` (or textures) against the file system.
+A 3MF is read here with the standard library's expat, after `check_zip`: trimesh's own 3MF reader
+needs networkx and lxml, and this one refuses DTDs and never leaves the ZIP.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from array import array
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+from xml.parsers import expat
+
+import numpy as np
+import trimesh
+from trimesh.exchange.obj import load_obj
+from trimesh.exchange.stl import load_stl
+
+from core import defaults
+from core.config import Config, Printer
+from core.pricing import money, quote
+from core.zipcheck import ModelRejected, check_zip
+
+__all__ = ["ModelRejected", "analyse_model"]
+
+MAX_TRIANGLES = 5_000_000  # after 3MF instancing: bounds memory for a "component bomb"
+MAX_COPIES = 100_000  # 3MF objects placed, counting every nested component
+BODY_COUNT_LIMIT = 200_000  # counting pieces is slow beyond this
+FIT_SLACK_MM = 0.05  # a side shown as "305.0 mm" must fit a 305 mm printer
+UNIT_FACTORS = ((25.4, "inches"), (10.0, "centimetres"), (1000.0, "metres"))
+# method -> (density g/cm³, low and high share of the solid volume); resin adds supports.
+MATERIALS = {defaults.FILAMENT: (1.24, 0.3, 1.0), defaults.RESIN: (1.15, 1.0, 1.2)}
+ArraysT = tuple[np.ndarray, np.ndarray]
+
+
+def analyse_model(path: Path, extension: str, config: Config, printer: str, method: str) -> dict[str, Any]:
+    kind = extension.lower().lstrip(".")
+    with np.errstate(all="ignore"):  # trimesh divides by a zero volume on open surfaces
+        (vertices, faces), file_unit = _read(path, kind)
+        if not np.isfinite(vertices).all():  # checked first: trimesh would quietly drop them
+            raise ModelRejected("This model has corners at invalid (infinite or undefined) "
+                                "positions, so it cannot be printed. Export it again.")
+        mesh = trimesh.Trimesh(vertices=vertices, faces=faces, process=True)  # merges corners
+        _refuse_unprintable(mesh)
+        size = [float(v) for v in mesh.extents]
+        volume = abs(float(mesh.volume)) / 1000.0
+        watertight = bool(mesh.is_watertight)
+    fits = [p.name for p in config.printers if _fits(size, p)]
+    chosen = config.printer(printer)
+    hint = _unit_hint(size, config)
+    result: dict[str, Any] = {
+        "bbox_mm": [round(v, 1) for v in size],
+        "triangles": len(mesh.faces),
+        "bodies": _count_bodies(mesh.faces, len(mesh.vertices))
+        if len(mesh.faces) <= BODY_COUNT_LIMIT else None,
+        "watertight": watertight,
+        "volume_cm3": float(f"{volume:.4g}"),
+        "volume_exact": watertight,
+        "file_unit": file_unit,
+        "fits": fits,
+        "fits_chosen": printer in fits,
+        "unit_hint": hint,
+        "warnings": _warnings(size, fits, chosen, watertight, hint, config),
+    }
+    result["estimate"], result["estimate_note"] = _estimate(volume, watertight, config, printer, method)
+    return result
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def _read(path: Path, kind: str) -> tuple[ArraysT, str | None]:
+    if kind == "3mf":
+        check_zip(path)
+        return _read_3mf(path)
+    if kind not in ("stl", "obj"):
+        raise ModelRejected(f"'.{kind}' files are not accepted: send an STL, OBJ or 3MF file.")
+    try:
+        with path.open("rb") as stream:
+            # resolver=None and skip_materials: an OBJ's mtllib must never open another file.
+            loaded = load_stl(stream) if kind == "stl" else load_obj(
+                stream, resolver=None, skip_materials=True, group_material=False)
+        parts = loaded.get("geometry", {"": loaded}).values()
+        # Trimesh() turns quads and polygons into triangles; a part without faces is just points.
+        meshes = [trimesh.Trimesh(vertices=g["vertices"], faces=g["faces"], process=False)
+                  for g in parts if g.get("faces") is not None and len(g["faces"])]
+    except Exception as exc:  # parsers of untrusted bytes fail in many ways; all mean "unreadable"
+        raise ModelRejected(f"This file could not be read as an {kind.upper()} mesh. Export it again "
+                            "from your modelling software.") from exc
+    return _join([(m.vertices, m.faces) for m in meshes]), None
+
+
+def _join(pieces: list[ArraysT]) -> ArraysT:
+    if not pieces:
+        return np.zeros((0, 3)), np.zeros((0, 3), dtype=np.int64)
+    offsets = np.cumsum([0] + [len(v) for v, _ in pieces[:-1]])
+    return (np.vstack([v for v, _ in pieces]),
+            np.vstack([f + o for (_, f), o in zip(pieces, offsets, strict=True)]))
+
+
+def _refuse_unprintable(mesh: trimesh.Trimesh) -> None:
+    if len(mesh.faces) == 0:
+        raise ModelRejected("This file contains no triangles, so it is not a printable model. "
+                            "Check that you exported the solid itself.")
+    size = mesh.extents
+    if size.max() <= 0 or size.min() <= size.max() * 1e-6:
+        raise ModelRejected("This model is flat: one of its sides measures 0 mm, so it has no "
+                            "thickness and no volume. Give it a thickness (extrude or solidify) "
+                            "before exporting.")
+
+
+# --- 3MF ----------------------------------------------------------------------------------------
+
+_CORE = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02 "
+_VERTEX, _TRIANGLE, _MESH, _OBJECT = (_CORE + t for t in ("vertex", "triangle", "mesh", "object"))
+_COMPONENT, _ITEM, _MODEL = (_CORE + t for t in ("component", "item", "model"))
+_PATH = "http://schemas.microsoft.com/3dmanufacturing/production/2015/06 path"
+_START_PART = "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"
+_UNIT_MM = {"micron": 0.001, "millimeter": 1.0, "centimeter": 10.0, "inch": 25.4, "foot": 304.8,
+            "meter": 1000.0}
+Ref = tuple[str, str]  # (part name inside the ZIP, object id)
+Placement = tuple[Ref, np.ndarray]  # an object and its 4×4 transform
+
+
+class _Part:
+    """What one .model file of a 3MF package holds."""
+
+    def __init__(self) -> None:
+        self.unit, self.current = "millimeter", ""
+        self.meshes: dict[str, tuple[array, array]] = {}
+        self.components: dict[str, list[Placement]] = {}
+        self.items: list[Placement] = []
+
+
+def _matrix(text: str | None) -> np.ndarray:
+    # 3MF writes the 3×4 matrix row by row for row vectors; transpose it for column vectors.
+    m = np.eye(4)
+    if text:
+        m[:3, :] = np.array([float(v) for v in text.split()], dtype=float).reshape(4, 3).T
+    return m
+
+
+def _parse_xml(stream: BinaryIO, start: Callable[[str, dict[str, str]], None]) -> None:
+    parser = expat.ParserCreate(namespace_separator=" ")
+
+    def refuse(*_: Any) -> None:  # 3MF needs no DTD; refusing it rules out entity tricks
+        raise ModelRejected("This 3MF file contains a document type declaration, which 3MF "
+                            "does not allow. Export it again.")
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.StartElementHandler = start
+    while chunk := stream.read(1024 * 1024):  # ParseFile's 2 KiB reads cost more than parsing
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
+def _outside_mesh(_: tuple[float, ...]) -> None:
+    raise ValueError("vertex or triangle outside a <mesh>")
+
+
+def _parse_part(archive: zipfile.ZipFile, name: str) -> _Part:
+    part = _Part()
+    add_vertex = add_triangle = _outside_mesh
+
+    # Called once per element, so millions of times: the two hot cases come first, with no lookups.
+    def start(tag: str, a: dict[str, str]) -> None:
+        nonlocal add_vertex, add_triangle
+        if tag == _VERTEX:
+            add_vertex((float(a["x"]), float(a["y"]), float(a["z"])))
+        elif tag == _TRIANGLE:
+            add_triangle((int(a["v1"]), int(a["v2"]), int(a["v3"])))
+        elif tag == _OBJECT:
+            part.current = a["id"]
+        elif tag == _MESH:
+            coords, corners = part.meshes[part.current] = (array("d"), array("q"))
+            add_vertex, add_triangle = coords.extend, corners.extend
+        elif tag in (_COMPONENT, _ITEM):
+            placed = ((a.get(_PATH, "").lstrip("/") or name, a["objectid"]), _matrix(a.get("transform")))
+            if tag == _ITEM:
+                part.items.append(placed)
+            else:
+                part.components.setdefault(part.current, []).append(placed)
+        elif tag == _MODEL:
+            part.unit = a.get("unit", "millimeter")
+
+    with archive.open(name) as stream:
+        _parse_xml(stream, start)
+    return part
+
+
+def _read_3mf(path: Path) -> tuple[ArraysT, str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts: dict[str, _Part] = {}
+            names = {n.lower(): n for n in archive.namelist()}
+
+            def part(name: str) -> _Part:
+                real = names.get(name.lower())
+                if real is None:
+                    raise ModelRejected(f"This 3MF file refers to a part {name!r} that is not in it.")
+                if real not in parts:
+                    parts[real] = _parse_part(archive, real)
+                return parts[real]
+
+            root = part(_start_part(archive, names))
+            placer = _Placer(part)
+            for ref, matrix in root.items:
+                placer.place(ref, matrix, 0)
+    except (expat.ExpatError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise ModelRejected("This 3MF file is damaged: its model description could not be read. "
+                            "Export it again from your modelling software.") from exc
+    if root.unit not in _UNIT_MM:
+        raise ModelRejected(f"This 3MF file uses an unknown unit {root.unit!r}.")
+    vertices, faces = _join(placer.pieces)
+    return (vertices * _UNIT_MM[root.unit], faces), root.unit
+
+
+def _start_part(archive: zipfile.ZipFile, names: dict[str, str]) -> str:
+    found: list[str] = []
+
+    def start(tag: str, a: dict[str, str]) -> None:
+        if tag.endswith(" Relationship") and a.get("Type") == _START_PART:
+            found.append(a.get("Target", "").lstrip("/"))
+
+    if "_rels/.rels" in names:
+        with archive.open(names["_rels/.rels"]) as stream:
+            _parse_xml(stream, start)
+    return found[0] if found else "3D/3dmodel.model"
+
+
+class _Placer:
+    """Collects every mesh under the build items, moved into place; components nest, items repeat.
+
+    Copies are counted, not just triangles: nested components multiply, so a small file could
+    otherwise ask for billions of (even empty) copies.
+    """
+
+    def __init__(self, part: Callable[[str], _Part]) -> None:
+        self.part, self.triangles, self.copies = part, 0, 0
+        self.pieces: list[ArraysT] = []
+
+    def place(self, ref: Ref, matrix: np.ndarray, depth: int) -> None:
+        self.copies += 1
+        if depth > 32 or self.copies > MAX_COPIES:
+            raise ModelRejected("This 3MF file nests or repeats its parts too much to be a "
+                                "printable model. Export it again as plain meshes.")
+        owner = self.part(ref[0])
+        if ref[1] not in owner.meshes and ref[1] not in owner.components:
+            raise ModelRejected(f"This 3MF file refers to an object {ref[1]!r} that is not in it.")
+        if ref[1] in owner.meshes:
+            coords, corners = owner.meshes[ref[1]]
+            vertices = np.frombuffer(coords, dtype=np.float64).reshape(-1, 3)
+            faces = np.frombuffer(corners, dtype=np.int64).reshape(-1, 3)
+            if len(faces) and (faces.min() < 0 or faces.max() >= len(vertices)):
+                raise ModelRejected("This 3MF file is damaged: a triangle uses a corner that "
+                                    "does not exist.")
+            self.triangles += len(faces)
+            if self.triangles > MAX_TRIANGLES:
+                raise ModelRejected(f"This model has more than {MAX_TRIANGLES:,} triangles; "
+                                    "simplify it.")
+            self.pieces.append((vertices @ matrix[:3, :3].T + matrix[:3, 3], faces))
+        for child, local in owner.components.get(ref[1], []):
+            self.place(child, matrix @ local, depth + 1)
+
+
+# --- analysis -----------------------------------------------------------------------------------
+
+def _count_bodies(faces: np.ndarray, n_vertices: int) -> int:
+    """Connected pieces, by label propagation with pointer jumping (no graph library needed)."""
+    a = np.concatenate([faces[:, 0], faces[:, 1]])
+    b = np.concatenate([faces[:, 1], faces[:, 2]])
+    label = np.arange(n_vertices)
+    while True:
+        la, lb = label[a], label[b]
+        if (la == lb).all():
+            return len(np.unique(label[faces[:, 0]]))
+        low = np.minimum(la, lb)
+        # Roots only ever point to smaller roots, so no cycle can form.
+        np.minimum.at(label, la, low)
+        np.minimum.at(label, lb, low)
+        while True:
+            jumped = label[label]
+            if (jumped == label).all():
+                break
+            label = jumped
+
+
+def _fits(size: list[float], printer: Printer) -> bool:
+    (x, y, z), (w, d, h) = size, printer.build_volume_mm
+    s = FIT_SLACK_MM
+    return z <= h + s and ((x <= w + s and y <= d + s) or (y <= w + s and x <= d + s))
+
+
+def _fits_some(size: list[float], config: Config) -> bool:
+    return any(_fits(size, p) for p in config.printers)
+
+
+def _mm(size: list[float]) -> str:
+    # Below 1 mm, tenths would show a 0.02 mm side as "0.0": keep two significant digits there.
+    return " × ".join(f"{v:.1f}" if v >= 1 else f"{v:.2g}" for v in size) + " mm"
+
+
+def _unit_hint(size: list[float], config: Config) -> dict[str, Any] | None:
+    largest = max(size)
+    if largest < 3.0:
+        for factor, unit in UNIT_FACTORS:
+            scaled = [v * factor for v in size]
+            if max(scaled) >= 10.0 and _fits_some(scaled, config):
+                return {"factor": factor, "scaled_mm": [round(v, 1) for v in scaled], "message": (
+                    f"At {_mm(size)} this model is tiny: it was probably exported in {unit} while "
+                    f"the lab reads millimetres. Scaled ×{factor:g} it would be {_mm(scaled)}. We "
+                    "print exactly what you send, so if that is the size you meant, re-export in mm.")}
+    elif not _fits_some(size, config):
+        for factor, unit in UNIT_FACTORS:
+            scaled = [v / factor for v in size]
+            if _fits_some(scaled, config):
+                return {"factor": 1 / factor, "scaled_mm": [round(v, 1) for v in scaled], "message": (
+                    f"At {_mm(size)} this model is too large for every printer. If it was meant in "
+                    f"millimetres but exported as {unit}, it would be {_mm(scaled)} "
+                    f"(1/{factor:g} of the size). Check the units you exported in.")}
+    return None
+
+
+def _warnings(size: list[float], fits: list[str], chosen: Printer | None, watertight: bool,
+              hint: dict[str, Any] | None, config: Config) -> list[str]:
+    out: list[str] = []
+    if not fits:
+        biggest = max(config.printers, key=lambda p: p.build_volume_mm[0] * p.build_volume_mm[1]
+                      * p.build_volume_mm[2])
+        out.append(f"At {_mm(size)} this model fits none of the lab's printers (the largest, "
+                   f"{biggest.name}, holds {_mm(list(biggest.build_volume_mm))}). It was accepted, "
+                   "but it cannot be printed at this size: scale it down or split it into parts.")
+    elif chosen is not None and chosen.name not in fits:
+        # Name the method of a printer that prints differently from the one the student chose.
+        others = ", ".join(p.name if p.method == chosen.method else f"{p.name} ({p.method})"
+                           for p in config.printers if p.name in fits)
+        out.append(f"At {_mm(size)} this model does not fit the {chosen.name} "
+                   f"({_mm(list(chosen.build_volume_mm))}); it would fit the {others}.")
+    if not watertight:
+        out.append("The model is not watertight: its surface has holes or gaps, so the slicer may "
+                   "print it wrongly, and its volume is only approximate. Close the holes in your "
+                   "modelling software.")
+    if hint is not None:
+        out.append(hint["message"])
+    elif max(size) < 10.0:
+        out.append(f"The model is very small: its longest side is {max(size):.1f} mm. Check that this "
+                   "is the size you meant; fine details may not print.")
+    return out
+
+
+def _estimate(volume: float, exact: bool, config: Config, printer: str,
+              method: str) -> tuple[dict[str, Any] | None, str]:
+    if method not in MATERIALS:
+        return None, f"No weight estimate: the lab has no material density for {method!r}."
+    density, low, high = MATERIALS[method]
+    grams = [round(volume * density * share, 2) for share in (low, high)]
+    try:
+        costs: list[str] | None = []
+        for weight in grams:
+            # Material only (hours=1 is a placeholder whose time cost is left out), then the minimum.
+            q = quote(config, method, printer, max(Decimal(str(weight)), Decimal("0.01")), 1)
+            costs.append(str(max(q.material_cost, money(config.pricing.minimum))))
+    except ValueError:
+        costs = None  # unknown printer or material: the weight is still useful
+    note = (f"Weight assumes {low:.0%}–{high:.0%} of the model's solid volume at {density} g/cm³ "
+            f"({method}). The cost covers material and the minimum charge only: print time is not "
+            "known until the model is sliced, so time charges are not included.")
+    if not exact:
+        note += " The model is not watertight, so its volume is a rough guess."
+    return {"weight_g": grams, "cost": costs}, note

@@ -1,0 +1,60 @@
+"""Pages a student opens from their links: job status, and confirming or declining a quote."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+
+from core.errors import JobNotFound, TokenError
+from intake.context import desk
+from intake.errors import page
+
+bp = Blueprint("student", __name__)
+
+TOKEN_TITLES = {
+    "tampered": "This link is not valid",
+    "used": "This link was already used",
+    "replaced": "This link was replaced",
+    "expired": "This link has expired",
+}
+
+
+def token_page(error: TokenError) -> tuple[str, int]:
+    code = 404 if error.reason == "tampered" else 410
+    return page(code, TOKEN_TITLES.get(error.reason, "This link is not valid"), str(error))
+
+
+@bp.get("/status/<token>")
+def status(token: str) -> str | tuple[str, int]:
+    try:
+        view = desk().student.status(token)
+    except (TokenError, JobNotFound):
+        return page(404, "Job not found", "This status link is not valid. Use the link from "
+                    "your confirmation page or email.")
+    return render_template("status.html", view=view, job=view.job)
+
+
+@bp.get("/confirm/<token>")
+def confirm_form(token: str) -> str | tuple[str, int]:
+    try:
+        job = desk().student.quote(token)
+    except TokenError as exc:
+        return token_page(exc)
+    return render_template("confirm.html", job=job, token=token)
+
+
+@bp.post("/confirm/<token>")
+def confirm(token: str) -> str | tuple[str, int]:
+    choice = request.form.get("choice", "")
+    workflow = desk().workflow
+    try:
+        if choice == "confirm":
+            job = workflow.confirm(token)
+        elif choice == "decline":
+            job = workflow.decline(token)
+        else:
+            return page(400, "Choose confirm or decline", "Go back and press one of the buttons.")
+    except TokenError as exc:
+        return token_page(exc)
+    status_url = url_for("student.status", token=desk().queries.status_token(job.id))
+    return render_template("confirmed.html", job=job, confirmed=choice == "confirm",
+                           status_url=status_url)

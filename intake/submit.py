@@ -1,0 +1,91 @@
+"""The submission form, its handling, and the success page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from core.config import Config
+from core.defaults import METHOD_DESCRIPTIONS
+from core.errors import JobNotFound, TokenError, ValidationError
+from core.values import SubmissionForm, Upload
+from intake.context import desk
+from intake.uploads import spool_path
+
+bp = Blueprint("submit", __name__)
+
+FIELDS = ("student_name", "student_email", "discipline", "class_number", "print_method",
+          "color", "printer", "consent")
+INTRO = (
+    "Before submitting your model for 3D printing, please ensure you have thoroughly reviewed "
+    "our Additive Manufacturing Moodle page, read all the guides, and checked the checklist. If "
+    "necessary, revisit and fix your model before submission. Your model must be scaled and "
+    "simplified appropriately, often requiring a second version specifically optimized for 3D "
+    "printing. We will not print models that are broken, messy, or too large. Your model must "
+    "follow the rules and constraints of the machine. We will not fix or scale your model as we "
+    "do not know your specific needs or project requirements. We print exactly what you send "
+    "us; if the scale is wrong or you are unsatisfied with the product, it is your "
+    "responsibility. We will gladly print another model for you at an additional cost. We are "
+    "only responsible for print failures due to issues under our control."
+)
+
+
+def render_form(values: dict[str, str], errors: dict[str, str], status: int = 200
+                ) -> tuple[str, int]:
+    config: Config = desk().config
+    return render_template(
+        "form.html", intro=INTRO, values=values, errors=errors, config=config,
+        descriptions={m.name: m.description or METHOD_DESCRIPTIONS.get(m.name, "")
+                      for m in config.methods},
+        max_bytes=config.max_upload_mb * 1024 * 1024,
+        accept=",".join(config.upload_extensions),
+    ), status
+
+
+@bp.get("/")
+def form() -> tuple[str, int]:
+    return render_form({}, {})
+
+
+@bp.post("/")
+def post() -> Response | tuple[str, int]:
+    values = {k: request.form.get(k, "")[:500] for k in FIELDS}
+    upload = request.files.get("file")
+    path = spool_path(upload) if upload and upload.filename else None
+    if path is None:
+        errors = {"file": "Choose a model file to upload."}
+        try:  # the other fields are still checked so every error shows at once
+            desk().workflow.check_form(SubmissionForm(**values))
+        except ValidationError as exc:
+            errors = {**exc.errors, **errors}
+        return render_form(values, errors, 400)
+    try:
+        result = desk().workflow.submit(
+            SubmissionForm(**values), Upload(path, upload.filename or "", owned=True)
+        )
+    except ValidationError as exc:
+        return render_form(values, exc.errors, 400)
+    return redirect(url_for("submit.success", token=result.status_token), code=303)
+
+
+@bp.get("/submitted/<token>")
+def success(token: str) -> str:
+    try:
+        view = desk().student.status(token)
+    except (TokenError, JobNotFound):
+        abort(404)
+    return render_template("success.html", job=view.job, token=token)
+
+
+@bp.get("/theme.css")
+def theme() -> Response:
+    config = desk().config
+    css = f":root {{ --primary: {config.primary_color}; --accent: {config.accent_color}; }}\n"
+    return Response(css, mimetype="text/css", headers={"Cache-Control": "max-age=300"})
+
+
+@bp.get("/healthz")
+def health() -> tuple[dict[str, str], int]:
+    checks = desk().health()
+    ok = all(v == "ok" for v in checks.values())
+    return {"status": "ok" if ok else "failing", **checks}, 200 if ok else 503
