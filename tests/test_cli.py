@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 from core import __version__
@@ -116,3 +118,25 @@ def test_rebuild_and_password_commands(desk) -> None:
 def test_no_subcommand_prints_help() -> None:
     result = printdesk()
     assert result.returncode == 2 and "init" in result.stdout and "doctor" in result.stdout
+
+
+def test_intake_command_serves_and_prints_its_address(desk) -> None:
+    data = str(desk.config.data_dir)
+    desk.close()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PRINTDESK_")}
+    server = subprocess.Popen([sys.executable, "-m", "printdesk", "intake", "--data", data,
+                               "--port", str(port)], cwd=ROOT, env=clean, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = server.stdout.readline()
+        assert f"http://localhost:{port}/" in line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as response:
+            assert response.status == 200 and b'"database":"ok"' in response.read()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+            assert b"Submit a model for 3D printing" in response.read()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
+import time
+import tracemalloc
+import zipfile
 
 import pytest
 
@@ -194,3 +198,29 @@ def test_theme_colours_come_from_configuration(client) -> None:
     css = client.get("/theme.css").get_data(as_text=True)
     assert "--primary: #461D7C" in css and "--accent: #FDD023" in css
 
+
+
+def zip_bomb(size: int = 256 * 1024**2) -> bytes:
+    """A .3mf whose one entry inflates to `size` bytes of zeros (a ratio of about 1000:1)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("3D/3dmodel.model", "w", force_zip64=True) as entry:
+        chunk = b"\0" * (16 * 1024 * 1024)
+        for _ in range(size // len(chunk)):
+            entry.write(chunk)
+    return buffer.getvalue()
+
+
+@pytest.mark.slow
+def test_zip_bomb_3mf_is_refused_fast_with_bounded_memory(client, desk) -> None:
+    bomb = zip_bomb()
+    tracemalloc.start()
+    started = time.perf_counter()
+    response = post_form(client, model_name=None, filename="bomb.3mf", content=bomb)
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert response.status_code == 400
+    assert "3MF" in error_of(response.get_data(as_text=True), "file")
+    assert elapsed < 5 and peak < 64 * 1024 * 1024, (elapsed, peak)
+    assert desk.queries.jobs() == [] and stored_files(desk) == []
