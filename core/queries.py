@@ -56,12 +56,31 @@ class Queries:
         with self.desk.db.read() as session:
             return session.scalar(select(func.count()).where(JobRow.reviewed.is_(False))) or 0
 
+    def change_marker(self) -> tuple[object, ...]:
+        """Changes whenever any job or event is written: (jobs, last update, last event id)."""
+        with self.desk.db.read() as session:
+            jobs, updated = session.execute(select(func.count(), func.max(JobRow.updated_at))).one()
+            last_event = session.scalar(select(func.max(EventRow.id)))
+        return jobs, updated, last_event
+
     def events(self, job_id: str) -> list[Event]:
         with self.desk.db.read() as session:
             rows = session.scalars(
                 select(EventRow).where(EventRow.job_id == job_id).order_by(EventRow.id)
             )
             return [event_value(r) for r in rows]
+
+    def files(self, job_id: str) -> list[tuple[str, int]]:
+        """(name, size) of every file in the job's folder, metadata.json included."""
+        job = self.job(job_id)
+        folder = self.desk.store.job_dir(job.status.value, job.folder_name)
+        if not folder.is_dir():
+            return []
+        return sorted((p.name, p.stat().st_size) for p in folder.iterdir()
+                      if p.is_file() and not p.name.startswith("."))
+
+    def links(self, job_id: str) -> dict[str, str | None]:
+        return {"status_url": self.status_url(job_id), "confirm_url": self.confirm_url(job_id)}
 
     def status_token(self, job_id: str) -> str:
         return tokens.status_token(self.desk.secret, job_id)

@@ -16,6 +16,17 @@ class Status(StrEnum):
     REJECTED = "Rejected"
 
 
+# What people read (tabs, pages); the values above are the folder names and stay as they are.
+STATUS_LABELS: dict[Status, str] = {
+    Status.UPLOADED: "Uploaded",
+    Status.PENDING: "Pending",
+    Status.READY_TO_PRINT: "Ready to print",
+    Status.PRINTING: "Printing",
+    Status.COMPLETED: "Completed",
+    Status.PAID_PICKED_UP: "Paid & picked up",
+    Status.REJECTED: "Rejected",
+}
+
 # Lifecycle order; also the order of the status folders and the console's tabs.
 STATUS_ORDER: tuple[Status, ...] = tuple(Status)
 FINAL_STATUSES = frozenset({Status.PAID_PICKED_UP, Status.REJECTED})

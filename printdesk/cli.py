@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
                       cmd_rebuild)
     rebuild.add_argument("--force", action="store_true",
                          help="on a database server: drop the existing tables first")
+    command("console", "Open the staff console (the queue window).", cmd_console)
+    demo = command("demo", "Fill the data folder with realistic sample jobs to try the console.",
+                   cmd_demo)
+    demo.add_argument("--jobs", type=int, default=60, help="how many jobs (default 60)")
     intake = command("intake", "Serve the students' intake web page (waitress).", cmd_intake)
     intake.add_argument("--host", help="address to listen on (default from config: 127.0.0.1)")
     intake.add_argument("--port", type=int, help="port (default from config: 8080)")
@@ -70,8 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
-        parser.print_help()
-        return USAGE
+        args.run = cmd_default
     try:
         config = load_config(args.data, args.config)
     except ConfigError as exc:
@@ -174,6 +177,57 @@ def cmd_rebuild(args: argparse.Namespace, config: Config) -> int:
     for problem in report.problems:
         print(f"[{'fixed' if problem.repaired else '!!'}] {problem.message}")
     return PROBLEMS if any(not p.repaired for p in report.problems) else OK
+
+
+def cmd_default(args: argparse.Namespace, config: Config) -> int:
+    """`printdesk` alone: set up the data folder if needed, make sure the intake is serving,
+    and open the console (which asks for the staff password on first start)."""
+    from core.desk import init_desk
+    from printdesk.launcher import ensure_intake
+
+    if not config.data_dir.exists():
+        init_desk(config, None).close()
+        print(f"Created the PrintDesk data folder {config.data_dir}")
+        setup_logging(config.data_dir, args.verbose)
+    intake = ensure_intake(config, data=args.data, config_file=args.config)
+    try:
+        return cmd_console(args, config)
+    finally:
+        if intake is not None:
+            intake.terminate()
+            intake.wait(timeout=30)
+
+
+def cmd_console(args: argparse.Namespace, config: Config) -> int:
+    from printdesk.launcher import has_display
+
+    if not has_display():
+        print("printdesk: no desktop display here, so the console cannot open. Run it on the "
+              "lab PC's desktop (the intake runs headless: `printdesk intake`).", file=sys.stderr)
+        return NOT_READY
+    from desktop.app import run_console
+
+    return run_console(config)
+
+
+def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    from core.demo import fill_demo
+
+    from core.desk import init_desk, open_desk
+
+    if args.jobs < 1 or args.jobs > 100_000:
+        raise ValidationError({"jobs": "--jobs must be between 1 and 100000."})
+    if not config.data_dir.exists():
+        init_desk(config, None).close()
+    desk = open_desk(config)
+    try:
+        report = fill_demo(desk, args.jobs)
+    finally:
+        desk.close()
+    print(f"Added {args.jobs} sample jobs to {config.data_dir}:")
+    for status, count in report.counts.items():
+        print(f"  {status}: {count}")
+    return OK
 
 
 def cmd_intake(args: argparse.Namespace, config: Config) -> int:

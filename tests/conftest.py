@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# Real Qt widgets without a screen; set before anything imports Qt.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 import io
 import re
 from collections.abc import Iterator

@@ -10,6 +10,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from core import __version__
 from core.config import load_config
 from core.desk import open_desk
@@ -115,9 +117,25 @@ def test_rebuild_and_password_commands(desk) -> None:
     reopened.close()
 
 
-def test_no_subcommand_prints_help() -> None:
-    result = printdesk()
-    assert result.returncode == 2 and "init" in result.stdout and "doctor" in result.stdout
+def test_printdesk_alone_sets_up_starts_the_intake_and_needs_a_display(tmp_path: Path) -> None:
+    data = tmp_path / "fresh"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"PRINTDESK_DATA": str(data), "PRINTDESK_INTAKE_PORT": str(port)}
+    headless = {k: v for k, v in os.environ.items()
+                if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+                and not k.startswith("PRINTDESK_")}
+    result = subprocess.run([sys.executable, "-m", "printdesk"], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120, env={**headless, **env})
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Created the PrintDesk data folder" in result.stdout
+    assert f"http://localhost:{port}/" in result.stdout  # the intake came up
+    assert "no desktop display" in result.stderr
+    assert (data / "printdesk.db").exists()
+    with pytest.raises(OSError):  # and was stopped with the console
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+
 
 
 def test_intake_command_serves_and_prints_its_address(desk) -> None:

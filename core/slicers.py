@@ -1,0 +1,188 @@
+"""Open a job's file in a slicer, detached, and reveal it in the file manager (SPEC §7).
+
+The console calls these from a worker thread; nothing here waits for the program it starts, so a
+slow or hung slicer can never freeze the window. Detection lives in core.slicer_detect.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.errors import PrintDeskError
+from core.slicer_detect import FORWARD, KNOWN, Slicer, detect_slicers, is_program
+from storage.filestore import StoreError
+
+if TYPE_CHECKING:
+    from core.desk import Desk
+    from core.values import Job
+
+__all__ = ["Slicer", "SlicerError", "choose_slicer", "detect_slicers", "job_file", "launch",
+           "open_job_in_slicer", "show_in_folder", "show_job_in_folder"]
+
+SETTINGS_HINT = "Settings → Slicers"
+
+
+class SlicerError(PrintDeskError):
+    """A slicer or file manager could not be started; the message says what to do."""
+
+
+# --- choosing ------------------------------------------------------------------------------------
+
+def extension_of(file: Path) -> str:
+    return file.suffix.lower()
+
+
+def choose_slicer(file: Path, configured: Mapping[str, str], detected: Sequence[Slicer]) -> tuple[str, ...]:
+    """The argv prefix for `file`: the program set in Settings for its type, else a detected one."""
+    ext = extension_of(file)
+    if not ext:
+        raise SlicerError(f"The job's file {file.name} has no file type, so no slicer can be chosen. "
+                          "Open it from its folder with \"Show in folder\".")
+    chosen = {k.lower() if k.startswith(".") else f".{k.lower()}": v for k, v in configured.items()}
+    program = chosen.get(ext, "").strip()
+    if program:
+        return _configured_program(program, ext)
+    for slicer in detected:
+        if ext in slicer.extensions:
+            return slicer.executable
+    names = [k.name for k in KNOWN if ext in k.extensions]
+    listed = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
+    install = f"Install {listed}, or choose" if names else "Choose"
+    raise SlicerError(f"No slicer is set up for {ext} files. "
+                      f"{install} the program for {ext} in {SETTINGS_HINT}.")
+
+
+def _configured_program(program: str, ext: str) -> tuple[str, ...]:
+    path = Path(program)
+    if not path.is_absolute():
+        # A bare command name ("prusa-slicer") is looked up on PATH, as a shell would.
+        found = shutil.which(program)
+        path = Path(found) if found else path
+    if path.suffix == ".app" and path.is_dir():
+        return ("/usr/bin/open", "-a", str(path))
+    if not path.exists():
+        raise SlicerError(f"The program chosen for {ext} files, {program}, is not there any more. "
+                          f"Choose it again in {SETTINGS_HINT}, or clear it to use a detected slicer.")
+    if not is_program(path):
+        raise SlicerError(f"The program chosen for {ext} files, {program}, is not a program that can "
+                          f"be started. Choose the slicer's program file in {SETTINGS_HINT}.")
+    return (str(path),)
+
+
+# --- starting programs ---------------------------------------------------------------------------
+
+_children: list[subprocess.Popen[bytes]] = []
+_children_lock = threading.Lock()
+
+
+def _child_env() -> dict[str, str] | None:
+    # A PyInstaller bundle points LD_LIBRARY_PATH at its own libraries; a slicer started with that
+    # crashes or picks the wrong Qt/GTK, so hand it the environment the console was started with.
+    if not getattr(sys, "frozen", False) or sys.platform in ("win32", "darwin"):
+        return None
+    env = dict(os.environ)
+    original = env.pop("LD_LIBRARY_PATH_ORIG", None)
+    env.pop("LD_LIBRARY_PATH", None)
+    if original:
+        env["LD_LIBRARY_PATH"] = original
+    return env
+
+
+def _spawn(argv: Sequence[str] | str) -> int:
+    """Start a program detached from the console (own session / no console) and never wait for it."""
+    options: dict[str, object] = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
+                                  "stderr": subprocess.DEVNULL, "close_fds": True, "env": _child_env()}
+    if sys.platform == "win32":
+        options["creationflags"] = (getattr(subprocess, "DETACHED_PROCESS", 0x8)
+                                    | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200))
+    else:
+        # Its own session: closing the console or a Ctrl+C in its terminal leaves the slicer alone.
+        options["start_new_session"] = True
+    # cwd stays the console's: a child sitting in the job folder would stop Windows renaming it.
+    child = subprocess.Popen(argv, **options)  # type: ignore[call-overload]
+    with _children_lock:
+        # Keep a reference and reap finished ones with poll(): no zombies, no "still running" warning.
+        _children[:] = [c for c in _children if c.poll() is None]
+        _children.append(child)
+    return int(child.pid)
+
+
+def require_file(file: Path) -> None:
+    if not file.is_file():
+        raise SlicerError(f"The job's file {file.name} is missing from its folder {file.parent}. "
+                          "Run `printdesk doctor` to check the storage folder, or use \"Show in folder\" "
+                          "to see what is there.")
+
+
+def launch(argv_prefix: Sequence[str], file: Path) -> int:
+    """Start the slicer on `file` and return its process id at once."""
+    require_file(file)
+    if not argv_prefix:
+        raise SlicerError(f"No slicer program is set. Choose one in {SETTINGS_HINT}.")
+    argv = [*argv_prefix, str(file)]
+    if argv_prefix[-1] == FORWARD:
+        argv.append(FORWARD)
+    try:
+        return _spawn(argv)
+    except OSError as exc:
+        raise SlicerError(f"{argv_prefix[0]} could not be started: {exc.strerror or exc}. "
+                          f"Check the slicer is installed, or choose another in {SETTINGS_HINT}.") from exc
+
+
+def show_in_folder(path: Path) -> None:
+    """Open the file manager on the file's folder (selecting the file where the OS can)."""
+    folder = path if path.is_dir() else path.parent
+    if not folder.is_dir():
+        raise SlicerError(f"The folder {folder} does not exist. Run `printdesk doctor` to find the job.")
+    target = path if path.exists() else folder
+    argv: Sequence[str] | str
+    if sys.platform == "win32":
+        explorer = shutil.which("explorer") or str(Path(os.environ.get("SystemRoot", "C:\\Windows"),
+                                                        "explorer.exe"))
+        # Explorer parses its own command line: the path must be quoted after "/select,", which a
+        # list (quoted as one argument by subprocess) gets wrong for paths with spaces.
+        argv = f'"{explorer}" /select,"{target}"' if target.is_file() else [explorer, str(target)]
+    elif sys.platform == "darwin":
+        argv = ["/usr/bin/open", "-R", str(target)]
+    else:
+        opener = shutil.which("xdg-open")
+        if not opener:
+            raise SlicerError(f"No file manager opener (xdg-open) was found. Install xdg-utils, or open "
+                              f"{folder} yourself.")
+        argv = [opener, str(folder)]
+    try:
+        _spawn(argv)
+    except OSError as exc:
+        raise SlicerError(f"The file manager could not be started ({exc.strerror or exc}). "
+                          f"Open {folder} yourself.") from exc
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+
+def job_file(desk: Desk, job: Job) -> Path:
+    """The job's authoritative file, built by the file store from the job's own fields."""
+    try:
+        folder = desk.store.job_dir(job.status.value, job.folder_name)
+        return desk.store.file_in(folder, job.authoritative_file or job.upload_file)
+    except StoreError as exc:
+        raise SlicerError(f"Job {job.short_id}'s file cannot be located safely ({exc}). "
+                          "Run `printdesk doctor`.") from exc
+
+
+def open_job_in_slicer(desk: Desk, job: Job, configured: Mapping[str, str],
+                       detected: Sequence[Slicer] | None = None) -> int:
+    """The console's "Open in slicer": pick the program for the job's file and start it."""
+    file = job_file(desk, job)
+    require_file(file)  # checked first: a missing file matters more than a missing slicer
+    return launch(choose_slicer(file, configured, detect_slicers() if detected is None else detected), file)
+
+
+def show_job_in_folder(desk: Desk, job: Job) -> None:
+    show_in_folder(job_file(desk, job))

@@ -1,0 +1,127 @@
+"""Settings of this PC's console: slicers per file type, sound, notifications, idle lock, time
+zone; and, read-only, where the data lives and whether email is set up."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.console import ConsoleServices
+from core.desk import Desk
+from core.errors import ValidationError
+from core.health import safe_url
+from core.slicers import Slicer
+
+EXTENSIONS = (".stl", ".obj", ".3mf", ".form", ".gcode", ".bgcode")
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, parent: QWidget | None, desk: Desk, services: ConsoleServices,
+                 detected: list[Slicer] | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(640)
+        self.services = services
+        settings = services.settings
+        layout = QVBoxLayout(self)
+
+        slicers = QGroupBox("Slicers (the program that opens each file type)")
+        form = QFormLayout(slicers)
+        self.paths: dict[str, QLineEdit] = {}
+        for ext in EXTENSIONS:
+            edit = QLineEdit(settings.slicers.get(ext, ""))
+            edit.setPlaceholderText("automatic (detected)")
+            browse = QPushButton("Browse…")
+            browse.clicked.connect(lambda _c=False, e=edit: self._browse(e))
+            row = QHBoxLayout()
+            row.addWidget(edit, 1)
+            row.addWidget(browse)
+            form.addRow(ext, row)
+            self.paths[ext] = edit
+        self.detected = QLabel("Detected on this PC: …")
+        self.detected.setWordWrap(True)
+        form.addRow(self.detected)
+        layout.addWidget(slicers)
+        if detected is not None:
+            self.show_detected(detected)
+
+        general = QGroupBox("This console")
+        form = QFormLayout(general)
+        self.sound = QCheckBox("Play a sound when a new job arrives")
+        self.sound.setChecked(settings.sound)
+        self.notify = QCheckBox("Show a desktop notification when a new job arrives")
+        self.notify.setChecked(settings.notifications)
+        self.idle = QSpinBox()
+        self.idle.setRange(1, 1440)
+        self.idle.setSuffix(" min")
+        self.idle.setValue(services.idle_minutes)
+        self.zone = QComboBox()
+        self.zone.setEditable(True)
+        self.zone.addItems(sorted(zoneinfo.available_timezones()))
+        self.zone.setCurrentText(settings.zone(desk.config))
+        form.addRow(self.sound)
+        form.addRow(self.notify)
+        form.addRow("Lock after &idle", self.idle)
+        form.addRow("&Time zone", self.zone)
+        layout.addWidget(general)
+
+        data = QGroupBox("Data (set in printdesk.toml; restart to apply)")
+        form = QFormLayout(data)
+        config = desk.config
+        for label, value in (("Storage folder", str(config.storage_root)),
+                             ("Database", safe_url(config.database_url)),
+                             ("Config file", str(config.config_file or "none (defaults)")),
+                             ("Email (SMTP)", "Not set up: email sending arrives in a later "
+                              "version, so no messages are sent yet.")):
+            text = QLabel(value)
+            text.setWordWrap(True)
+            form.addRow(label, text)
+        layout.addWidget(data)
+
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #a4001d; font-weight: 600;")
+        layout.addWidget(self.problem)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def show_detected(self, slicers: list[Slicer]) -> None:
+        names = ", ".join(f"{s.name} ({' '.join(s.extensions)})" for s in slicers)
+        self.detected.setText(f"Detected on this PC: {names or 'none'}. Leave a type empty to "
+                              "use the first detected program that opens it.")
+
+    def _browse(self, edit: QLineEdit) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the slicer program")
+        if path:
+            edit.setText(path)
+
+    def save(self) -> None:
+        chosen = {ext: e.text().strip() for ext, e in self.paths.items() if e.text().strip()}
+        settings = replace(self.services.settings, slicers=chosen, sound=self.sound.isChecked(),
+                           notifications=self.notify.isChecked(), idle_lock_minutes=self.idle.value(),
+                           timezone=self.zone.currentText().strip())
+        try:
+            self.services.save(settings)
+        except ValidationError as exc:
+            self.problem.setText("\n".join(exc.errors.values()))
+            return
+        self.accept()

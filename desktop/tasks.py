@@ -1,0 +1,85 @@
+"""Run core calls off the UI thread (Anki's QueryOp/CollectionOp idea).
+
+`runner.run(fn, success=..., failure=...)` calls `fn()` on a worker thread and then `success(result)`
+or `failure(exception)` on the UI thread. Reads share a small pool; writes (`write=True`) go
+through one serial worker so the console's own changes happen one at a time, in order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+Success = Callable[[Any], None]
+Failure = Callable[[BaseException], None]
+
+
+class _Job(QRunnable):
+    def __init__(self, runner: TaskRunner, task_id: int, fn: Callable[[], Any]) -> None:
+        super().__init__()
+        self.runner, self.task_id, self.fn = runner, task_id, fn
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except BaseException as exc:  # handed to the UI thread's failure callback
+            self.runner._done.emit(self.task_id, False, exc)
+        else:
+            self.runner._done.emit(self.task_id, True, result)
+
+
+class TaskRunner(QObject):
+    # Emitted from worker threads; delivered on the runner's (UI) thread by a queued connection.
+    _done = Signal(int, bool, object)
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None, on_error: Failure | None = None) -> None:
+        super().__init__(parent)
+        self._reads = QThreadPool(self)
+        self._reads.setMaxThreadCount(2)
+        self._writes = QThreadPool(self)
+        self._writes.setMaxThreadCount(1)
+        self._ids = itertools.count(1)
+        self._callbacks: dict[int, tuple[Success | None, Failure | None]] = {}
+        self._on_error = on_error
+        self._done.connect(self._finish)
+
+    @property
+    def pending(self) -> int:
+        return len(self._callbacks)
+
+    def run(self, fn: Callable[[], Any], success: Success | None = None,
+            failure: Failure | None = None, write: bool = False) -> None:
+        task_id = next(self._ids)
+        self._callbacks[task_id] = (success, failure)
+        if len(self._callbacks) == 1:
+            self.busy_changed.emit(True)
+        (self._writes if write else self._reads).start(_Job(self, task_id, fn))
+
+    @Slot(int, bool, object)
+    def _finish(self, task_id: int, ok: bool, value: object) -> None:
+        success, failure = self._callbacks.pop(task_id, (None, None))
+        if not self._callbacks:
+            self.busy_changed.emit(False)
+        if ok:
+            if success is not None:
+                success(value)
+            return
+        assert isinstance(value, BaseException)
+        if failure is not None:
+            failure(value)
+        elif self._on_error is not None:
+            self._on_error(value)
+        else:
+            log.error("background task failed", exc_info=value)
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        self._writes.waitForDone(timeout_ms)
+        self._reads.waitForDone(timeout_ms)

@@ -1,0 +1,83 @@
+"""Helpers for the console tests: open and unlock a real window, answer modal dialogs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from core.console import ConsoleServices
+from core.desk import Desk
+from desktop.app import make_app
+from desktop.window import MainWindow
+from tests.conftest import PASSWORD, ROOT
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture
+def services(desk: Desk) -> ConsoleServices:
+    return ConsoleServices(desk, detected=[])
+
+
+@pytest.fixture
+def window(qtbot, desk: Desk, services: ConsoleServices) -> Iterator[MainWindow]:
+    make_app([])
+    win = MainWindow(desk, services, live_interval=0.2)
+    qtbot.addWidget(win)
+    win.resize(1400, 860)
+    win.show()
+    yield win
+    win.close()
+
+
+def unlock(qtbot, win: MainWindow, password: str = PASSWORD) -> None:
+    screen = win.lock_screen
+    qtbot.waitUntil(lambda: screen.button.isEnabled() and screen.hint.text() != "")
+    screen.password.setText(password)
+    qtbot.mouseClick(screen.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not win.locked, timeout=10_000)
+    qtbot.waitUntil(lambda: win.last_updated is not None and not win._refreshing)
+
+
+def refreshed(qtbot, win: MainWindow) -> None:
+    """Ask for a refresh and wait until it has landed."""
+    before = win.last_updated
+    win.refresh()
+    qtbot.waitUntil(lambda: win.last_updated != before and not win._refreshing)
+
+
+def on_next_dialog(handler: Callable[[QWidget], None]) -> None:
+    """Call `handler(dialog)` as soon as a modal dialog is open (from inside its event loop)."""
+    def poll() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, poll)
+        else:
+            handler(dialog)
+    QTimer.singleShot(0, poll)
+
+
+def accept_message(dialog: QWidget) -> None:
+    assert isinstance(dialog, QMessageBox)
+    [ok] = [b for b in dialog.buttons()
+            if dialog.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole]
+    ok.click()
+
+
+def select(qtbot, win: MainWindow, job_id: str) -> None:
+    job = win.model.job(job_id)
+    assert job is not None
+    win.tabs.setCurrentIndex(win.tab_statuses.index(job.status))
+    assert win.select_job(job_id)
+    qtbot.waitUntil(lambda: win.detail.job is not None and win.detail.job.id == job_id)
+
+
+def screenshot(widget: QWidget, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    assert widget.grab().save(str(path)), f"could not save {path}"
+    return path
