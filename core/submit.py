@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import threading
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from core.desk import Desk
 
 CHUNK = 1024 * 1024
+# Parsing a mesh takes about 12 times the file's size in memory (bench/intake_upload.py: ~625 MiB
+# for a 50 MB STL); with 8 server threads, unbounded checks could exhaust a lab PC.
+ANALYSIS_SLOTS = threading.BoundedSemaphore(2)
 
 
 def copy_and_hash(source: Path, target: Path) -> tuple[int, str]:
@@ -75,8 +79,9 @@ def check_submission(desk: Desk, form: SubmissionForm, upload: Upload
     if "file" not in errors:
         method, printer = _method_and_printer(desk, form)
         try:
-            analysis = analyse_model(upload.path, extension_of(upload.original_filename),
-                                     desk.config, printer, method)
+            with ANALYSIS_SLOTS:
+                analysis = analyse_model(upload.path, extension_of(upload.original_filename),
+                                         desk.config, printer, method)
         except ModelRejected as exc:
             errors["file"] = str(exc)
     email_error = _over_limit(desk, clean.student_email if clean else "")

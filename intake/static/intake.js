@@ -85,9 +85,22 @@
   }
   email.addEventListener("blur", checkEmail);
 
+  // Only controls that can take focus: a fieldset the server marked invalid cannot.
   function firstInvalid() {
-    return form.querySelector("[aria-invalid=true], .invalid input, .invalid select");
+    return form.querySelector("input[aria-invalid=true], select[aria-invalid=true], .invalid input, .invalid select");
   }
+
+  // Once the student changes an answer the server complained about, its error goes away.
+  function clearServerError(field) {
+    field.classList.remove("invalid");
+    for (const marked of field.querySelectorAll("[aria-invalid=true]")) marked.removeAttribute("aria-invalid");
+    if (field.getAttribute("aria-invalid")) field.removeAttribute("aria-invalid");
+    for (const p of field.querySelectorAll(".error")) p.remove();
+  }
+  form.addEventListener("change", function (event) {
+    const field = event.target.closest(".field");
+    if (field && event.target !== file && event.target !== email && field.classList.contains("invalid")) clearServerError(field);
+  });
   function scrollToFirstError() {
     const target = document.getElementById("error-summary") || firstInvalid();
     if (!target) return;
