@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -35,6 +36,9 @@ BUTTON_ACTIONS = (
 )
 
 
+BUTTONS_PER_ROW = 4
+
+
 def _label(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setTextFormat(Qt.TextFormat.PlainText)  # everything a student typed stays text
@@ -58,7 +62,10 @@ class DetailPane(QWidget):
         self.title.setObjectName("detailTitle")
         self.title.setStyleSheet("font-size: 15pt; font-weight: 700;")
         layout.addWidget(self.title)
-        self.actions_row = QHBoxLayout()
+        # A grid, not a row: a narrow pane wraps its buttons instead of clipping their labels.
+        self.actions_row = QGridLayout()
+        self.actions_row.setHorizontalSpacing(6)
+        self.actions_row.setVerticalSpacing(6)
         layout.addLayout(self.actions_row)
         self.buttons: dict[str, QPushButton] = {}
         self.tabs = QTabWidget()
@@ -116,6 +123,7 @@ class DetailPane(QWidget):
         self.history.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.history.verticalHeader().setVisible(False)
         self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.history.setWordWrap(True)
         self.tabs.addTab(self.history, "&History")
 
     def _build_files(self) -> None:
@@ -167,7 +175,9 @@ class DetailPane(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.history.setItem(row, column, item)
-        self.history.resizeColumnsToContents()
+        for column in range(3):
+            self.history.resizeColumnToContents(column)
+        self.history.resizeRowsToContents()
 
     def show_files(self, files: Sequence[tuple[str, int]]) -> None:
         self.files.clear()
@@ -182,11 +192,12 @@ class DetailPane(QWidget):
         self.buttons = {}
         if self.job is None:
             return
+        made: list[QPushButton] = []
         for text, signal in (("&Open in slicer", self.open_requested),
                              ("Show in &folder", self.folder_requested)):
             button = QPushButton(text)
             button.clicked.connect(signal.emit)
-            self.actions_row.addWidget(button)
+            made.append(button)
             self.buttons[text.replace("&", "")] = button
         for action in BUTTON_ACTIONS:
             if action is (Action.MARK_UNREVIEWED if self.job.is_new else Action.MARK_REVIEWED):
@@ -194,9 +205,10 @@ class DetailPane(QWidget):
             if action in allowed:
                 button = QPushButton(TRANSITIONS[action].label)
                 button.clicked.connect(lambda _c=False, a=action.value: self.action_requested.emit(a))
-                self.actions_row.addWidget(button)
+                made.append(button)
                 self.buttons[action.value] = button
-        self.actions_row.addStretch(1)
+        for number, button in enumerate(made):
+            self.actions_row.addWidget(button, number // BUTTONS_PER_ROW, number % BUTTONS_PER_ROW)
 
 
 def analysis_text(job: Job) -> str:

@@ -42,7 +42,7 @@ class _Dialog(QDialog):
     def __init__(self, parent: QWidget | None, title: str, ok_text: str, intro: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.setMinimumWidth(440)
+        self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
         if intro:
             label = QLabel(intro)
@@ -83,6 +83,7 @@ class ApproveDialog(_Dialog):
         self._fill_printers(job.printer)
         self.cost = QLabel()
         self.cost.setObjectName("cost")
+        self.cost.setWordWrap(True)
         self.cost.setTextFormat(Qt.TextFormat.PlainText)
         self.form.addRow("&Weight (g)", self.weight)
         self.form.addRow("Print &time (h)", self.hours)

@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         self.tabs.setExpanding(False)
         self.tab_statuses = list(STATUS_ORDER)
         for status in self.tab_statuses:
-            self.tabs.addTab(STATUS_LABELS[status])
+            self.tabs.addTab(STATUS_LABELS[status].replace("&", "&&"))
         self.tabs.currentChanged.connect(self._tab_changed)
         top.addWidget(self.tabs, 1)
         self.search = QLineEdit()
@@ -116,13 +116,14 @@ class MainWindow(QMainWindow):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(52)
         self.table.setIconSize(QPixmap(48, 48).size())
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((56, 58, 170, 290, 130, 90, 150, 120, 80, 70)):
+        for column, width in enumerate((56, 64, 170, 290, 140, 90, 150, 120, 80, 70)):
             self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(lambda _i: self.open_in_slicer())
         self.table.activated.connect(lambda _i: self.open_in_slicer())  # Enter on a row
@@ -221,8 +222,9 @@ class MainWindow(QMainWindow):
         self.last_updated = datetime.now(UTC)
         stamp = self.last_updated.astimezone(self.services.tz).strftime("%H:%M:%S")
         self.updated_label.setText(f"Last updated {stamp}")
-        if current is not None:
-            self.select_job(current.id)
+        if current is None or not self.select_job(current.id):
+            if self.proxy.rowCount():  # something is always shown in the detail pane
+                self.table.selectRow(0)
         self._fetch_thumbnails()
         if self._refresh_again:
             self._refresh_again = False
@@ -240,7 +242,8 @@ class MainWindow(QMainWindow):
         late = sum(1 for j in jobs if expired(j, now))
         for index, status in enumerate(self.tab_statuses):
             extra = f" · {late} expired" if status is Status.PENDING and late else ""
-            self.tabs.setTabText(index, f"{STATUS_LABELS[status]} ({counts[status]}{extra})")
+            label = STATUS_LABELS[status].replace("&", "&&")  # a lone & would be a mnemonic
+            self.tabs.setTabText(index, f"{label} ({counts[status]}{extra})")
         new = sum(1 for j in jobs if j.is_new and j.status in ACTIVE_STATUSES)
         self.setWindowTitle(f"PrintDesk · {new} new" if new else "PrintDesk")
         self.notifier.set_count(new)
