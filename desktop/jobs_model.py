@@ -1,7 +1,9 @@
 """The queue's table model (Vorta's ArchiveTableModel idea): plain Job values in, Qt roles out.
 
-Testable without widgets. `set_rows()` replaces the rows; the proxy filters by status tab and
-search text and sorts on `SORT_ROLE`, so sorting by age or cost is numeric, not alphabetical.
+Testable without widgets. `set_rows()` replaces the rows and `sort()` orders them (numerically
+for age and cost) with Python's sort on precomputed keys; the proxy in front only filters by
+status tab and search text. Sorting in the proxy instead would call back into Python for every
+comparison: ~150 ms per search keystroke over 10,000 jobs, against a few ms this way.
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ class JobTableModel(QAbstractTableModel):
         self.clock = clock or (lambda: datetime.now(UTC))
         self._jobs: list[Job] = []
         self._row_of: dict[str, int] = {}
+        self._haystacks: list[str] = []  # per row, so a search keystroke is a plain scan
+        self._sort_column, self._sort_order = COL_AGE, Qt.SortOrder.AscendingOrder
         self._thumbs: dict[str, QPixmap] = {}
         self._placeholder = QPixmap(48, 48)
         self._placeholder.fill(QColor("#e7e3ee"))
@@ -79,9 +83,37 @@ class JobTableModel(QAbstractTableModel):
 
     def set_rows(self, jobs: Sequence[Job]) -> None:
         self.beginResetModel()
-        self._jobs = list(jobs)
-        self._row_of = {job.id: row for row, job in enumerate(self._jobs)}
+        self._jobs = self._sorted(jobs)
+        self._index_rows()
         self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort_column, self._sort_order = column, order
+        self.layoutAboutToBeChanged.emit()
+        old = {job.id: row for row, job in enumerate(self._jobs)}
+        self._jobs = self._sorted(self._jobs)
+        self._index_rows()
+        moved_from = [self.index(old[job.id], c) for job in self._jobs for c in range(len(HEADERS))]
+        moved_to = [self.index(r, c) for r in range(len(self._jobs)) for c in range(len(HEADERS))]
+        self.changePersistentIndexList(moved_from, moved_to)
+        self.layoutChanged.emit()
+
+    def sort_state(self) -> tuple[int, Qt.SortOrder]:
+        return self._sort_column, self._sort_order
+
+    def _sorted(self, jobs: Sequence[Job]) -> list[Job]:
+        now = self.clock()
+        column = self._sort_column
+
+        def key(job: Job) -> Any:
+            hours = (now - job.submitted_at).total_seconds() / 3600
+            return self._sort_key(job, column, hours)
+
+        return sorted(jobs, key=key, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+
+    def _index_rows(self) -> None:
+        self._row_of = {job.id: row for row, job in enumerate(self._jobs)}
+        self._haystacks = [_haystack(job) for job in self._jobs]
 
     def update_job(self, job: Job) -> bool:
         """Replace one row in place (after this console's own action, before the refresh)."""
@@ -89,6 +121,7 @@ class JobTableModel(QAbstractTableModel):
         if row is None:
             return False
         self._jobs[row] = job
+        self._haystacks[row] = _haystack(job)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
         return True
 
@@ -111,6 +144,12 @@ class JobTableModel(QAbstractTableModel):
 
     def row_of(self, job_id: str) -> int | None:
         return self._row_of.get(job_id)
+
+    def matches(self, row: int, status: str | None, needle: str) -> bool:
+        """The proxy's filter, answered from plain lists (no QModelIndex per row and call)."""
+        if status is not None and self._jobs[row].status.value != status:
+            return False
+        return not needle or needle in self._haystacks[row]
 
     # --- Qt model API ----------------------------------------------------------------------
 
@@ -138,8 +177,7 @@ class JobTableModel(QAbstractTableModel):
         if role == STATUS_ROLE:
             return job.status.value
         if role == SEARCH_ROLE:
-            return " ".join((job.student_name, job.student_email, job.class_number,
-                             job.short_id, job.folder_name)).lower()
+            return self._haystacks[index.row()]
         now = self.clock()
         hours = max(0.0, (now - job.submitted_at).total_seconds() / 3600)
         if role == AGE_HOURS_ROLE:
@@ -184,7 +222,9 @@ class JobTableModel(QAbstractTableModel):
         return None
 
     def _sort_key(self, job: Job, column: int, hours: float) -> Any:
-        if column in (COL_SUBMITTED, COL_AGE, COL_THUMB):
+        if column == COL_AGE:  # ascending age: the youngest first, like the column reads
+            return -job.submitted_at.timestamp()
+        if column in (COL_SUBMITTED, COL_THUMB):
             return job.submitted_at.timestamp()
         if column == COL_COST:
             return float(job.cost) if job.cost is not None else -1.0
@@ -200,6 +240,11 @@ class JobTableModel(QAbstractTableModel):
         return None
 
 
+def _haystack(job: Job) -> str:
+    return " ".join((job.student_name, job.student_email, job.class_number, job.short_id,
+                     job.folder_name)).lower()
+
+
 class JobFilterProxy(QSortFilterProxyModel):
     """Rows of one status tab that match the search text."""
 
@@ -207,8 +252,8 @@ class JobFilterProxy(QSortFilterProxyModel):
         super().__init__()
         self._status: str | None = Status.UPLOADED.value
         self._needle = ""
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
+        self._jobs_model: JobTableModel | None = None
+        self.setDynamicSortFilter(True)  # filters only: the source model is already sorted
 
     def set_status(self, status: Status | None) -> None:
         self.beginFilterChange()
@@ -220,7 +265,14 @@ class JobFilterProxy(QSortFilterProxyModel):
         self._needle = text.strip().lower()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    def setSourceModel(self, model: QAbstractTableModel) -> None:
+        # sourceModel() hands back a generic wrapper; keep the Python model for the fast path.
+        self._jobs_model = model if isinstance(model, JobTableModel) else None
+        super().setSourceModel(model)
+
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        if self._jobs_model is not None:
+            return self._jobs_model.matches(source_row, self._status, self._needle)
         model = self.sourceModel()
         index = model.index(source_row, 0, source_parent)
         if self._status is not None and model.data(index, STATUS_ROLE) != self._status:

@@ -110,8 +110,11 @@ class MainWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Horizontal)
         self.table = QTableView()
         self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COL_AGE, Qt.SortOrder.AscendingOrder)
+        # The model sorts itself (fast, see jobs_model); the header only shows and asks.
+        header = self.table.horizontalHeader()
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
+        header.sortIndicatorChanged.connect(self._sort)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -120,7 +123,6 @@ class MainWindow(QMainWindow):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(52)
         self.table.setIconSize(QPixmap(48, 48).size())
-        header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         for column, width in enumerate((56, 64, 170, 290, 140, 90, 150, 120, 80, 70)):
@@ -140,6 +142,7 @@ class MainWindow(QMainWindow):
         split.setSizes([820, 560])
         layout.addWidget(split, 1)
         self.updated_label = QLabel("Not updated yet")
+        header.setSortIndicator(COL_AGE, Qt.SortOrder.DescendingOrder)  # oldest first
         return page
 
     def _build_menus(self) -> None:
@@ -305,11 +308,22 @@ class MainWindow(QMainWindow):
         self.detail.show_events(events)
         self.detail.show_files(files)
 
+    def _sort(self, column: int, order: Qt.SortOrder) -> None:
+        current = self.current_job()
+        self.model.sort(column, order)
+        if current is not None:
+            self.select_job(current.id)
+
     def _tab_changed(self, index: int) -> None:
         status = self.tab_statuses[index]
         self.proxy.set_status(status)
-        order = Qt.SortOrder.AscendingOrder if status in ACTIVE_STATUSES else Qt.SortOrder.DescendingOrder
-        self.table.sortByColumn(COL_AGE, order)  # oldest first where work waits
+        # Oldest first where work waits; newest first in the final tabs.
+        order = Qt.SortOrder.DescendingOrder if status in ACTIVE_STATUSES else Qt.SortOrder.AscendingOrder
+        header = self.table.horizontalHeader()
+        if header.sortIndicatorSection() == COL_AGE and header.sortIndicatorOrder() == order:
+            self._sort(COL_AGE, order)
+        else:
+            header.setSortIndicator(COL_AGE, order)
         self.table.selectRow(0) if self.proxy.rowCount() else self.detail.show_job(None)
         self._fetch_thumbnails()
 

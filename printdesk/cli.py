@@ -212,7 +212,6 @@ def cmd_console(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     from core.demo import fill_demo
-
     from core.desk import init_desk, open_desk
 
     if args.jobs < 1 or args.jobs > 100_000:
@@ -224,9 +223,11 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
         report = fill_demo(desk, args.jobs)
     finally:
         desk.close()
-    print(f"Added {args.jobs} sample jobs to {config.data_dir}:")
-    for status, count in report.counts.items():
+    print(f"Added {report.jobs} sample jobs to {config.data_dir} in {report.seconds:.0f} s:")
+    for status, count in report.by_status.items():
         print(f"  {status}: {count}")
+    if report.expired_pending:
+        print(f"  ({report.expired_pending} pending with an expired confirmation link)")
     return OK
 
 

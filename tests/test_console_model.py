@@ -52,7 +52,7 @@ def test_age_text_and_colour_bands(qapp, desk) -> None:
             timedelta(hours=50), timedelta(days=2, hours=4) + timedelta(hours=24)]
     jobs = [replace(base, id=f"{i:032x}", submitted_at=now - age) for i, age in enumerate(ages)]
     model = JobTableModel(CHICAGO, clock=lambda: now)
-    model.set_rows(jobs)
+    model.set_rows(jobs)  # sorted by age, youngest first
     texts = [model.index(r, COL_AGE).data() for r in range(5)]
     assert texts == ["5m ago", "5h ago", "1d 6h ago", "2d 2h ago", "3d 4h ago"]
     colours = [model.index(r, COL_AGE).data(Qt.ItemDataRole.BackgroundRole).color().name()
@@ -82,7 +82,7 @@ def test_proxy_filters_by_tab_and_search_and_sorts_numerically(qapp, desk) -> No
     assert proxy.rowCount() == 3  # Uploaded tab by default
     proxy.set_status(Status.PENDING)
     assert proxy.rowCount() == 3
-    proxy.sort(COL_COST, Qt.SortOrder.AscendingOrder)
+    model.sort(COL_COST, Qt.SortOrder.AscendingOrder)
     costs = [proxy.index(r, COL_COST).data() for r in range(3)]
     assert costs == ["$3.00", "$10.00", "$25.00"]  # numeric: "$10" after "$3"
     proxy.set_status(None)
@@ -91,8 +91,10 @@ def test_proxy_filters_by_tab_and_search_and_sorts_numerically(qapp, desk) -> No
         proxy.set_search(needle)
         assert proxy.rowCount() == expected, needle
     proxy.set_search("")
-    proxy.sort(COL_NAME, Qt.SortOrder.DescendingOrder)
+    model.sort(COL_NAME, Qt.SortOrder.DescendingOrder)
     assert proxy.index(0, COL_NAME).data() == "Flo Gray"
+    model.sort(COL_AGE, Qt.SortOrder.DescendingOrder)  # oldest first
+    assert [proxy.index(r, COL_NAME).data() for r in (0, 5)] == ["Ana Silva", "Flo Gray"]
 
 
 def test_new_and_expired_markers(qapp, desk) -> None:
