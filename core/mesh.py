@@ -57,7 +57,7 @@ MATERIALS = {defaults.FILAMENT: (1.24, 0.3, 1.0), defaults.RESIN: (1.15, 1.0, 1.
 def analyse_model(path: Path, extension: str, config: Config, printer: str, method: str) -> dict[str, Any]:
     kind = extension.lower().lstrip(".")
     with np.errstate(all="ignore"):  # trimesh divides by a zero volume on open surfaces
-        (vertices, faces), file_unit = _read(path, kind)
+        (vertices, faces), file_unit = read_mesh(path, kind)
         if not np.isfinite(vertices).all():  # checked first: trimesh would quietly drop them
             raise ModelRejected("This model has corners at invalid (infinite or undefined) "
                                 "positions, so it cannot be printed. Export it again.")
@@ -89,7 +89,7 @@ def analyse_model(path: Path, extension: str, config: Config, printer: str, meth
 
 # --- reading ------------------------------------------------------------------------------------
 
-def _read(path: Path, kind: str) -> tuple[ArraysT, str | None]:
+def read_mesh(path: Path, kind: str) -> tuple[ArraysT, str | None]:
     if kind == "3mf":
         check_zip(path)
         return read_3mf(path)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from core.desk import Desk
 
 log = logging.getLogger(__name__)
+QUIET_NAMES = {"thumbnail.png"}
 
 
 class _Hint(FileSystemEventHandler):
@@ -33,8 +34,10 @@ class _Hint(FileSystemEventHandler):
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         path = str(event.src_path)
-        if f"{LOCKS}" in path or event.event_type in ("opened", "closed_no_write"):
-            return  # lock files and reads change nothing anyone needs to see
+        name = path.replace("\\", "/").rsplit("/", 1)[-1]
+        if (LOCKS in path or event.event_type in ("opened", "closed_no_write")
+                or name in QUIET_NAMES or (name.startswith(".") and name.endswith(".tmp"))):
+            return  # locks, reads, thumbnails and temp files change nothing anyone needs to see
         self.wake.set()
 
 

@@ -50,9 +50,9 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(target: Path, data: bytes) -> None:
+def atomic_write_bytes(target: Path, data: bytes, prefix: str = ".write-") -> None:
     """Temp file in the same folder, fsync, os.replace: readers see the old or the new file."""
-    fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -183,7 +183,7 @@ class FileStore:
 
     def write_metadata(self, job_dir: Path, data: dict[str, Any]) -> None:
         text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-        atomic_write_bytes(self.file_in(job_dir, METADATA), text.encode("utf-8"))
+        atomic_write_bytes(self.file_in(job_dir, METADATA), text.encode("utf-8"), _TMP_PREFIX)
 
     def read_metadata(self, job_dir: Path) -> dict[str, Any]:
         path = self.file_in(job_dir, METADATA)

@@ -158,3 +158,15 @@ def test_intake_command_serves_and_prints_its_address(desk) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_demo_fills_a_fresh_folder_with_every_status(tmp_path: Path) -> None:
+    data = tmp_path / "demo"
+    result = printdesk("demo", "--data", str(data), "--jobs", "12")
+    assert result.returncode == 0, result.stderr
+    assert "Added 12 sample jobs" in result.stdout
+    for status in ("Uploaded", "Pending", "ReadyToPrint", "Printing", "Completed",
+                   "PaidPickedUp", "Rejected"):
+        assert f"{status}: " in result.stdout
+    assert printdesk("doctor", "--data", str(data)).returncode == 0
+    assert printdesk("demo", "--data", str(data), "--jobs", "0").returncode == 2
