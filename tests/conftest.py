@@ -21,6 +21,9 @@ from core.config import Config, load_config
 from core.desk import Desk, init_desk, open_desk
 from core.values import SubmissionForm, SubmitResult, Upload
 
+# Fixtures of the PostgreSQL server and the console live in their own modules.
+pytest_plugins = ["tests.pgserver", "tests.console_helpers"]
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT.parent / "shared" / "models"
 PASSWORD = "lab-password-1"

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from core.console_settings import ConsoleSettings
 from tests.conftest import ROOT, model, submit
-from tests.console_helpers import select, services, unlock, window  # noqa: F401 - fixtures
+from tests.console_helpers import select, unlock
 
 SUBMIT_SCRIPT = """
 import sys
@@ -69,7 +69,8 @@ def test_double_click_opens_the_job_file_in_the_configured_slicer(qtbot, window,
     # A real double-click is press, release, then the double-click event on the same cell.
     qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: record.exists() and bool(record.read_text()) or window.banner.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: (record.exists() and bool(record.read_text()))
+                    or window.banner.isVisible(), timeout=10_000)
     assert not window.banner.isVisible(), window.banner.text()
     expected = desk.store.root / "Uploaded" / job.folder_name / job.upload_file
     assert record.read_text().splitlines() == [str(expected)]

@@ -11,15 +11,7 @@ from PySide6.QtWidgets import QApplication
 from core.statuses import Status
 from desktop.dialogs import ApproveDialog, OverrideDialog, RejectDialog
 from tests.conftest import ROOT, submit
-from tests.console_helpers import (  # noqa: F401 - fixtures
-    accept_message,
-    on_next_dialog,
-    refreshed,
-    select,
-    services,
-    unlock,
-    window,
-)
+from tests.console_helpers import accept_message, on_next_dialog, refreshed, select, unlock
 
 
 def jobs_in_tab(win) -> int:

@@ -16,8 +16,6 @@ from storage.engine import Database, open_database
 from storage.migrate import current_revision, head_revision, upgrade
 from tests.conftest import PASSWORD, submit
 
-pytest_plugins = ["tests.pgserver"]
-
 ALL_EVENTS = "SELECT id, job_id, type, at, actor, machine, details FROM events ORDER BY id"
 
 

@@ -18,7 +18,6 @@ from core.statuses import STATUS_ORDER, Status
 from core.values import Job
 from tests.conftest import PASSWORD, model, submit
 
-pytest_plugins = ["tests.pgserver"]
 pytestmark = pytest.mark.postgres
 
 RESIN = {"print_method": "Resin", "color": "Black", "printer": "Formlabs Form 3"}
