@@ -20,10 +20,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import ConcurrencyError, JobNotFound, TransitionRefused
+from core.errors import ConcurrencyError, JobNotFound, StorageError, TransitionRefused
 from core.records import job_value, metadata_document
 from core.statuses import TRANSITIONS, Action, Actor, Status
 from core.values import Job
+from storage.filestore import StoreError
 from storage.tables import EventRow, JobRow
 
 if TYPE_CHECKING:
@@ -78,6 +79,14 @@ def act(
     actor: Actor | None = None,
     event_type: str | None = None,
 ) -> Job:
+    try:
+        return _act(desk, job_id, action, expected_version, apply, target, actor, event_type)
+    except StoreError as exc:  # the file store's refusal, said as the service's own error
+        raise StorageError(str(exc)) from exc
+
+
+def _act(desk: Desk, job_id: str, action: Action, expected_version: int | None, apply: Apply,
+         target: Status | None, actor: Actor | None, event_type: str | None) -> Job:
     rule = TRANSITIONS[action]
     actor = actor or rule.actor
     with desk.store.lock(job_id):

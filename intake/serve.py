@@ -31,7 +31,7 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> N
     try:
         server.run()
     except KeyboardInterrupt:
-        pass
+        log.info("intake stopped with Ctrl+C")  # the normal way to stop it by hand
     finally:
         server.close()
         desk.close()

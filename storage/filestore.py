@@ -13,6 +13,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ class PathEscape(StoreError):
 
 
 class LockTimeout(StoreError):
-    pass
+    """Another process held a job's lock for longer than the store waits."""
 
 
 def fsync_dir(path: Path) -> None:
@@ -120,13 +121,26 @@ class FileStore:
     def missing_folders(self) -> list[str]:
         return [n for n in (*self.folders, STAGING, LOCKS) if not (self.root / n).is_dir()]
 
-    def lock(self, job_id: str, timeout: float | None = None) -> FileLock:
-        path = self.root / LOCKS / f"{_checked_id(job_id)}.lock"
-        return FileLock(str(path), timeout=self.lock_timeout if timeout is None else timeout)
+    def _file_lock(self, job_id: str, timeout: float) -> FileLock:
+        return FileLock(str(self.root / LOCKS / f"{_checked_id(job_id)}.lock"), timeout=timeout)
+
+    @contextmanager
+    def lock(self, job_id: str, timeout: float | None = None) -> Iterator[None]:
+        """Hold the job's cross-process lock; LockTimeout if another process keeps it too long."""
+        lock = self._file_lock(job_id, self.lock_timeout if timeout is None else timeout)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise LockTimeout(f"Job {job_id} is being changed by another program right now; "
+                              "try again in a moment.") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def try_lock(self, job_id: str) -> FileLock | None:
         """The job's lock if nobody holds it now, else None (someone is working on it)."""
-        lock = self.lock(job_id, timeout=0)
+        lock = self._file_lock(job_id, timeout=0)
         try:
             lock.acquire()
         except Timeout:

@@ -13,7 +13,7 @@ from storage.types import ExactDecimal, UTCDateTime
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base every PrintDesk table derives from."""
 
 
 class JobRow(Base):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from core.desk import Desk
+from core.errors import StorageError
 from storage.filestore import FileStore, PathEscape, StoreError
 from tests.conftest import submit
 
@@ -50,8 +53,8 @@ def test_file_names_inside_a_job_are_checked(store: FileStore, filename: str) ->
 def test_lock_and_staging_names_are_checked(store: FileStore, job_id: str) -> None:
     with pytest.raises(PathEscape):
         store.staging_dir(job_id)
-    with pytest.raises(PathEscape):
-        store.lock(job_id)
+    with pytest.raises(PathEscape), store.lock(job_id):
+        pass
 
 
 def test_a_symlink_out_of_the_root_is_refused(store: FileStore, tmp_path: Path) -> None:
@@ -88,3 +91,21 @@ def test_hostile_student_file_names_never_decide_the_path(desk: Desk) -> None:
         assert "/" not in job.original_filename and "\\" not in job.original_filename
     outside = [p for p in desk.store.root.parent.rglob("*.stl") if desk.store.root not in p.parents]
     assert outside == []
+
+
+def test_a_lock_held_elsewhere_times_out_with_a_clear_message(desk) -> None:
+    job = submit(desk).job
+    lock_file = desk.store.root / ".locks" / f"{job.id}.lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time, filelock; l = filelock.FileLock(sys.argv[1]); "
+         "l.acquire(); print('held', flush=True); time.sleep(30)", str(lock_file)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        desk.store.lock_timeout = 0.3
+        with pytest.raises(StorageError, match="being changed by another program"):
+            desk.workflow.mark_reviewed(job.id, job.version)
+        assert desk.queries.job(job.id) == job
+    finally:
+        holder.kill()
+        holder.wait()
