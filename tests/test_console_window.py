@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from core.statuses import Status
@@ -238,3 +238,54 @@ def test_every_action_is_reachable_by_keyboard(qtbot, window, desk) -> None:
     window.detail.buttons["approve"].setFocus()
     qtbot.keyClick(window.detail.buttons["approve"], Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: opened == [ApproveDialog])
+
+
+def test_header_click_sorts_the_queue(qtbot, window, desk) -> None:
+    for n, name in enumerate(("Cy Dove", "Ana Silva", "Bo Chen")):
+        submit(desk, student_name=name, student_email=f"s{n}@example.edu")
+    unlock(qtbot, window)
+    header = window.table.horizontalHeader()
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=header.rect().topLeft() + QPoint(header.sectionViewportPosition(2) + 20, 10))
+    names = [window.proxy.index(r, 2).data() for r in range(3)]
+    assert names in (["Ana Silva", "Bo Chen", "Cy Dove"], ["Cy Dove", "Bo Chen", "Ana Silva"])
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=header.rect().topLeft() + QPoint(header.sectionViewportPosition(2) + 20, 10))
+    assert [window.proxy.index(r, 2).data() for r in range(3)] == names[::-1]
+
+
+def test_a_refused_value_is_explained_and_changes_nothing(qtbot, window, desk) -> None:
+    job = submit(desk).job
+    job = desk.workflow.override_status(job.id, job.version, "Completed", "printed by hand")
+    unlock(qtbot, window)
+    select(qtbot, window, job.id)
+    on_next_dialog(lambda d: (d.edit.setText("-5"), d.ok.click()))
+    click_action(qtbot, window, "picked_up")
+    qtbot.waitUntil(lambda: window.banner.isVisible())
+    assert "cannot be negative" in window.banner.text()
+    assert desk.queries.job(job.id) == job
+
+
+def test_settings_dialog_saves_this_pcs_preferences(qtbot, window, desk, services) -> None:
+    from desktop.settings_dialog import SettingsDialog
+
+    unlock(qtbot, window)
+
+    def change(dialog) -> None:
+        assert isinstance(dialog, SettingsDialog)
+        dialog.zone.setCurrentText("Not/AZone")
+        dialog.save()
+        assert "time zone" in dialog.problem.text().lower() and dialog.isVisible()
+        dialog.zone.setCurrentText("Europe/Berlin")
+        dialog.sound.setChecked(False)
+        dialog.idle.setValue(3)
+        dialog.paths[".form"].setText("/opt/PreForm/PreForm")
+        dialog.save()
+
+    on_next_dialog(change)
+    window.open_settings()
+    assert services.settings.sound is False and services.settings.idle_lock_minutes == 3
+    assert services.settings.slicers == {".form": "/opt/PreForm/PreForm"}
+    assert not window.notifier.sound_on and window.idle.timer.interval() == 3 * 60_000
+    assert str(window.model.tz) == "Europe/Berlin"
+    assert (desk.config.data_dir / "console.json").exists()
