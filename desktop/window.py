@@ -29,6 +29,7 @@ from core.statuses import ACTIVE_STATUSES, STATUS_LABELS, STATUS_ORDER, Status
 from core.values import Job
 from desktop.controller import ActionController
 from desktop.detail import DetailPane
+from desktop.icon import app_icon
 from desktop.jobs_model import COL_AGE, JOB_ROLE, JobFilterProxy, JobTableModel, expired
 from desktop.live import LiveUpdates, Notifier
 from desktop.lock import IdleWatcher, LockScreen
@@ -46,6 +47,7 @@ class MainWindow(QMainWindow):
         self.services = services or ConsoleServices(desk)
         settings = self.services.settings
         self.setWindowTitle("PrintDesk")
+        self.setWindowIcon(app_icon())
         self.resize(1400, 860)
         self.model = JobTableModel(self.services.tz)
         self.proxy = JobFilterProxy()
