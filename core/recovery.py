@@ -108,11 +108,12 @@ class Recovery:
 
     def _metadata_stale(self, job_id: str, status: str, name: str, version: int,
                         deep: bool) -> bool:
+        if not deep:
+            # A crash mid-write also leaves metadata_version behind, which the caller checked.
+            return False
         folder = self.store.job_dir(status, name)
         if self.store.leftover_temp_files(folder):
             return True
-        if not deep:
-            return False
         try:
             doc = self.store.read_metadata(folder)
             return doc["job"]["version"] != version or doc["job"]["status"] != status

@@ -26,6 +26,14 @@ SIMPLE = {
 }
 
 
+def _exec(dialog: QDialog) -> bool:
+    """Run a dialog; it is deleted once control returns to Qt (its values stay readable until
+    then), so dialogs neither pile up under the window nor die later in Python's cleanup."""
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    dialog.deleteLater()
+    return accepted
+
+
 class ActionController(QObject):
     changed = Signal(object)  # the Job after a successful action
     updated = Signal(object)  # the Job after a change made without asking (no message)
@@ -70,19 +78,19 @@ class ActionController(QObject):
             return simple[action]
         if action is Action.APPROVE:
             approve = ApproveDialog(parent, self.desk.config, job)
-            if approve.exec() != QDialog.DialogCode.Accepted:
+            if not _exec(approve):
                 return None
             values = approve.values()
             return lambda: w.approve(jid, ver, **values)
         if action is Action.REJECT:
             reject = RejectDialog(parent, job)
-            if reject.exec() != QDialog.DialogCode.Accepted:
+            if not _exec(reject):
                 return None
             reasons = reject.reasons()
             return lambda: w.reject(jid, ver, reasons)
         if action is Action.OVERRIDE_STATUS:
             override = OverrideDialog(parent, job)
-            if override.exec() != QDialog.DialogCode.Accepted:
+            if not _exec(override):
                 return None
             status, reason, notify = override.values()
             return lambda: w.override_status(jid, ver, status, reason, notify)
@@ -109,7 +117,7 @@ class ActionController(QObject):
             dialog = TextDialog(self.parent_widget, f"Confirm {ref} on behalf of the student",
                                 "&Confirm", "&Note", "Record how the student confirmed the cost.",
                                 initial="Confirmed in person")
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not _exec(dialog):
             return None
         return dialog.text()
 

@@ -33,7 +33,9 @@ def confirm(parent: QWidget, title: str, text: str, ok_text: str = "OK") -> bool
     ok = box.addButton(ok_text, QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(ok)
     box.exec()
-    return box.clickedButton() is ok
+    accepted = box.clickedButton() is ok
+    box.deleteLater()
+    return accepted
 
 
 class _Dialog(QDialog):

@@ -12,27 +12,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
 Success = Callable[[Any], None]
 Failure = Callable[[BaseException], None]
-
-
-class _Job(QRunnable):
-    def __init__(self, runner: TaskRunner, task_id: int, fn: Callable[[], Any]) -> None:
-        super().__init__()
-        self.runner, self.task_id, self.fn = runner, task_id, fn
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        try:
-            result = self.fn()
-        except BaseException as exc:  # handed to the UI thread's failure callback
-            self.runner._done.emit(self.task_id, False, exc)
-        else:
-            self.runner._done.emit(self.task_id, True, result)
 
 
 class TaskRunner(QObject):
@@ -61,7 +46,18 @@ class TaskRunner(QObject):
         self._callbacks[task_id] = (success, failure)
         if len(self._callbacks) == 1:
             self.busy_changed.emit(True)
-        (self._writes if write else self._reads).start(_Job(self, task_id, fn))
+        # A plain callable, not a QRunnable subclass: a Python-owned runnable that Qt also
+        # auto-deletes is freed twice (seen as "shared QObject was deleted directly" at exit).
+        (self._writes if write else self._reads).start(lambda: self._execute(task_id, fn))
+
+    def _execute(self, task_id: int, fn: Callable[[], Any]) -> None:
+        """Runs on a worker thread; hands the outcome to the UI thread through the signal."""
+        try:
+            result = fn()
+        except BaseException as exc:
+            self._done.emit(task_id, False, exc)
+        else:
+            self._done.emit(task_id, True, result)
 
     @Slot(int, bool, object)
     def _finish(self, task_id: int, ok: bool, value: object) -> None:

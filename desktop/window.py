@@ -385,9 +385,14 @@ class MainWindow(QMainWindow):
         from desktop.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self, self.desk, self.services)
-        self.runner.run(self.services.detected, success=dialog.show_detected,
-                        failure=lambda _e: dialog.show_detected([]))
-        if dialog.exec():
+        open_ = [True]  # a detection result arriving after the dialog closed is dropped
+        self.runner.run(self.services.detected,
+                        success=lambda found: open_[0] and dialog.show_detected(found),
+                        failure=lambda _e: open_[0] and dialog.show_detected([]))
+        saved = dialog.exec()
+        open_[0] = False
+        dialog.deleteLater()  # destroyed now, while Qt is alive, not by Python at exit
+        if saved:
             settings = self.services.settings
             self.notifier.sound_on, self.notifier.tray_on = settings.sound, settings.notifications
             self.idle.set_minutes(self.services.idle_minutes)

@@ -182,9 +182,12 @@ class FileStore:
             base = self.root / folder
             if not base.is_dir():
                 continue
-            for entry in sorted(base.iterdir()):
-                if entry.is_dir() and _FOLDER_RE.match(entry.name):
-                    yield folder, entry.name, entry
+            # scandir: the directory entry already says "folder", no stat per job (10,000 jobs).
+            with os.scandir(base) as entries:
+                names = sorted(e.name for e in entries
+                               if e.is_dir(follow_symlinks=False) and _FOLDER_RE.match(e.name))
+            for name in names:
+                yield folder, name, base / name
 
     def iter_staging(self) -> Iterator[tuple[str, Path]]:
         base = self.root / STAGING
