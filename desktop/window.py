@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QImage, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -398,9 +398,6 @@ class MainWindow(QMainWindow):
             self.idle.set_minutes(self.services.idle_minutes)
             self.model.tz = self.detail.tz = self.services.tz
             self.refresh()
-
-    def copy_text(self, text: str) -> None:
-        QGuiApplication.clipboard().setText(text)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.live.stop()
