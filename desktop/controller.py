@@ -4,7 +4,6 @@ worker, and a refresh. Refusals become messages; nothing is half done (the servi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
@@ -42,38 +41,56 @@ class ActionController(QObject):
     def __init__(self, desk: Desk, runner: TaskRunner, parent_widget: QWidget) -> None:
         super().__init__(parent_widget)
         self.desk, self.runner, self.parent_widget = desk, runner, parent_widget
+        # job id -> {version staff saw: version this console's own writes left it at}; touched
+        # only by the serial write worker, so no lock is needed.
+        self._moved: dict[str, dict[int, int]] = {}
 
     def request(self, action_name: str, job: Job) -> None:
         action = Action(action_name)
         call = self._ask(action, job)
         if call is not None:
-            self.runner.run(call, success=self.changed.emit, failure=self._failed, write=True)
+            self._write(job, call, self.changed.emit, self._failed)
 
     def save_notes(self, job: Job, notes: str) -> None:
         w = self.desk.workflow
-        self.runner.run(lambda: w.edit_notes(job.id, job.version, notes),
-                        success=self.changed.emit, failure=self._failed, write=True)
+        self._write(job, lambda v: w.edit_notes(job.id, v, notes), self.changed.emit, self._failed)
 
     def mark_reviewed_quietly(self, job: Job) -> None:
-        """Opening a new job's detail marks it reviewed (SPEC §3 allows it) without a dialog."""
+        """Opening a new job's file marks it reviewed (SPEC §3 allows it) without a dialog."""
         w = self.desk.workflow
-        self.runner.run(lambda: w.mark_reviewed(job.id, job.version),
-                        success=self.updated.emit, failure=lambda _e: None, write=True)
+        self._write(job, lambda v: w.mark_reviewed(job.id, v), self.updated.emit, lambda _e: None)
 
-    def _ask(self, action: Action, job: Job) -> Callable[[], Any] | None:
+    def _write(self, job: Job, call: Callable[[int], Job], success: Callable[[Job], None],
+               failure: Callable[[BaseException], None]) -> None:
+        """Run on the serial write worker with the version to expect. If this console's own
+        earlier action moved the job on since staff clicked, expect the version it produced:
+        only someone else's change is a conflict."""
+        def work() -> Job:
+            moved = self._moved.setdefault(job.id, {})
+            version = moved.get(job.version, job.version)
+            result = call(version)
+            for seen, latest in list(moved.items()):
+                if latest == version:
+                    moved[seen] = result.version
+            moved[version] = result.version
+            return result
+
+        self.runner.run(work, success=success, failure=failure, write=True)
+
+    def _ask(self, action: Action, job: Job) -> Callable[[int], Job] | None:
         """Show the action's dialog; the call to make if staff confirmed, else None."""
         w, ref, parent = self.desk.workflow, job.short_id.upper(), self.parent_widget
-        jid, ver = job.id, job.version
+        jid = job.id
         if action in SIMPLE:
             if not confirm(parent, TRANSITIONS[action].label, SIMPLE[action].format(ref=ref),
                            TRANSITIONS[action].label):
                 return None
-            simple: dict[Action, Callable[[], Any]] = {
-                Action.START_PRINTING: lambda: w.start_printing(jid, ver),
-                Action.COMPLETE: lambda: w.complete(jid, ver),
-                Action.RESEND_CONFIRMATION: lambda: w.resend_confirmation(jid, ver),
-                Action.MARK_REVIEWED: lambda: w.mark_reviewed(jid, ver),
-                Action.MARK_UNREVIEWED: lambda: w.mark_reviewed(jid, ver, reviewed=False),
+            simple: dict[Action, Callable[[int], Job]] = {
+                Action.START_PRINTING: lambda v: w.start_printing(jid, v),
+                Action.COMPLETE: lambda v: w.complete(jid, v),
+                Action.RESEND_CONFIRMATION: lambda v: w.resend_confirmation(jid, v),
+                Action.MARK_REVIEWED: lambda v: w.mark_reviewed(jid, v),
+                Action.MARK_UNREVIEWED: lambda v: w.mark_reviewed(jid, v, reviewed=False),
             }
             return simple[action]
         if action is Action.APPROVE:
@@ -81,27 +98,27 @@ class ActionController(QObject):
             if not _exec(approve):
                 return None
             values = approve.values()
-            return lambda: w.approve(jid, ver, **values)
+            return lambda v: w.approve(jid, v, **values)
         if action is Action.REJECT:
             reject = RejectDialog(parent, job)
             if not _exec(reject):
                 return None
             reasons = reject.reasons()
-            return lambda: w.reject(jid, ver, reasons)
+            return lambda v: w.reject(jid, v, reasons)
         if action is Action.OVERRIDE_STATUS:
             override = OverrideDialog(parent, job)
             if not _exec(override):
                 return None
             status, reason, notify = override.values()
-            return lambda: w.override_status(jid, ver, status, reason, notify)
+            return lambda v: w.override_status(jid, v, status, reason, notify)
         text = self._text_dialog(action, job)
         if text is None:
             return None
         if action is Action.PICKED_UP:
-            return lambda: w.picked_up(jid, ver, text)
+            return lambda v: w.picked_up(jid, v, text)
         if action is Action.PRINT_FAILED:
-            return lambda: w.print_failed(jid, ver, text)
-        return lambda: w.confirm_on_behalf(jid, ver, text)
+            return lambda v: w.print_failed(jid, v, text)
+        return lambda v: w.confirm_on_behalf(jid, v, text)
 
     def _text_dialog(self, action: Action, job: Job) -> str | None:
         ref = job.short_id.upper()

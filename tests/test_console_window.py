@@ -289,3 +289,15 @@ def test_settings_dialog_saves_this_pcs_preferences(qtbot, window, desk, service
     assert not window.notifier.sound_on and window.idle.timer.interval() == 3 * 60_000
     assert str(window.model.tz) == "Europe/Berlin"
     assert (desk.config.data_dir / "console.json").exists()
+
+
+def test_two_quick_actions_of_this_console_do_not_conflict(qtbot, window, desk) -> None:
+    job = submit(desk).job
+    unlock(qtbot, window)
+    select(qtbot, window, job.id)
+    window.detail.notes_saved.emit("first a note")  # queued on the write worker
+    on_next_dialog(lambda d: (d.weight.setText("30"), d.hours.setText("1"), d.ok.click()))
+    click_action(qtbot, window, "approve")  # clicked before the note's result came back
+    wait_status(qtbot, window, desk, job.id, Status.PENDING)
+    assert not window.banner.isVisible()
+    assert [e.type for e in desk.queries.events(job.id)] == ["submit", "edit_notes", "approve"]
