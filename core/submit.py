@@ -104,9 +104,26 @@ def _method_and_printer(desk: Desk, form: SubmissionForm) -> tuple[str, str]:
     return printer.method, printer.name
 
 
-def _over_limit(desk: Desk, email: str) -> str | None:
+def _over_limit(desk: Desk, email: str, session: Session | None = None) -> str | None:
+    """The per-email cap on active jobs; checked before the model check (so the student hears
+    it with every other problem) and again inside the write transaction (two tabs at once)."""
     if not email:
         return None
+    limit = desk.config.max_active_jobs_per_email
+    query = select(func.count()).select_from(JobRow).where(
+        func.lower(JobRow.student_email) == email.lower(),
+        JobRow.status.in_([s.value for s in ACTIVE_STATUSES]),
+    )
+    if session is None:
+        with desk.db.read() as fresh:
+            count = fresh.scalar(query) or 0
+    else:
+        count = session.scalar(query) or 0
+    if count >= limit:
+        return (f"You already have {count} jobs in progress with this email address, the most "
+                f"the lab accepts at once ({limit}). Submit more once one is picked up, or "
+                "contact the lab.")
+    return None
     limit = desk.config.max_active_jobs_per_email
     active = [s.value for s in ACTIVE_STATUSES]
     with desk.db.read() as session:
@@ -147,6 +164,9 @@ def _store(desk: Desk, clean: Submission, analysis: dict[str, Any], upload: Uplo
                 size, sha256 = copy_and_hash(upload.path, scratch)
             now = desk.now()
             with desk.db.write() as session:
+                over = _over_limit(desk, clean.student_email, session)
+                if over:
+                    raise ValidationError({"student_email": over})
                 short_id = _unique_short_id(session)
                 folder = naming.standard_name(clean.student_name, clean.print_method, clean.color,
                                               short_id)

@@ -11,7 +11,7 @@ import pytest
 from core.desk import Desk, open_desk
 from core.errors import ConcurrencyError, TokenError, TransitionRefused, ValidationError
 from core.statuses import Status
-from core.values import Job
+from core.values import Job, Upload
 from tests.conftest import model, submit
 
 
@@ -183,3 +183,22 @@ def test_override_reviewed_notes_and_fields(desk: Desk) -> None:
     assert "folder_name" in caught.value.errors
     assert event_types(desk, job)[-5:] == ["override_status", "mark_reviewed",
                                            "mark_unreviewed", "edit_notes", "edit_fields"]
+
+
+def test_the_email_cap_is_rechecked_inside_the_write(desk) -> None:
+    from core.submit import _store, check_submission
+    from tests.conftest import form
+
+    for _ in range(desk.config.max_active_jobs_per_email - 1):
+        submit(desk, student_email="twotabs@example.edu")
+    # Two browser tabs: both pass the early check before either is stored.
+    upload = Upload(model("20mm-xyz-cube.stl"), "cube.stl")
+    first = check_submission(desk, form(student_email="twotabs@example.edu"), upload)
+    second = check_submission(desk, form(student_email="twotabs@example.edu"), upload)
+    _store(desk, *first, upload)
+    with pytest.raises(ValidationError) as caught:
+        _store(desk, *second, upload)
+    assert "already have 5 jobs" in caught.value.errors["student_email"]
+    assert len(desk.queries.jobs()) == 5
+    assert list((desk.store.root / ".incoming").iterdir()) == []
+    assert len(list((desk.store.root / "Uploaded").iterdir())) == 5
