@@ -11,6 +11,7 @@ Enable it with `pytest_plugins = ["tests.pgserver"]` (in tests/conftest.py or a 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
@@ -128,12 +129,11 @@ class PgServer:
             if not pidfile.exists():
                 return
             self.run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
-        try:  # only if that pid still is *our* postmaster, never a process that reused the pid
+        # Only if that pid still is *our* postmaster, never a process that reused the pid.
+        with contextlib.suppress(OSError, ValueError, IndexError):
             pid = int(pidfile.read_text().split()[0])
             if str(self.data) in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
                 os.kill(pid, signal.SIGKILL)
-        except (OSError, ValueError, IndexError):
-            pass
 
     def cleanup(self) -> None:
         try:

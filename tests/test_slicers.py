@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -178,10 +179,8 @@ def fake_slicer(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     yield script, out
     if out.exists():
         pid = int(out.read_text().split("\n")[0])
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)  # its own session, so its own process group
-        except ProcessLookupError:
-            pass
     for child in list(slicers._children):
         child.wait(timeout=5)
 
