@@ -8,6 +8,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from core.config import Config
 
 CENT = Decimal("0.01")
+LIMIT = Decimal("1e9")  # far beyond any print; keeps quantize() within Decimal's precision
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ def to_decimal(value: object, what: str = "value") -> Decimal:
         raise ValueError(f"{what} must be a number") from None
     if not number.is_finite():
         raise ValueError(f"{what} must be a number")
+    if abs(number) >= LIMIT:
+        raise ValueError(f"{what} is too large")
     return number
 
 

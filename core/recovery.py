@@ -147,6 +147,14 @@ class Recovery:
             return Problem("stale_metadata", job_id,
                            f"Job {short_id}: metadata.json is behind the database.")
         with self.store.lock(job_id):
+            with self.desk.db.read() as session:
+                row = session.get(JobRow, job_id)
+                if row is None or (row.metadata_version == row.version
+                                   and not self._metadata_stale(job_id, row.status,
+                                                                row.folder_name, row.version,
+                                                                deep=True)):
+                    return Problem("stale_metadata", job_id,
+                                   f"Job {short_id}: resolved by a transition in progress.", True)
             with self.desk.db.write() as session:
                 add_event(self.desk, session, job_id, Action.REPAIR.value, Actor.SYSTEM, {
                     "problem": "stale_metadata",

@@ -20,13 +20,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import naming, tokens
-from core.errors import ValidationError
+from core.errors import StorageError, ValidationError
 from core.mesh import ModelRejected, analyse_model
 from core.records import job_value, metadata_document
 from core.statuses import ACTIVE_STATUSES, Action, Actor, Status
 from core.unit import add_event
 from core.validation import extension_of, validate_submission
 from core.values import Job, Submission, SubmissionForm, SubmitResult, Upload
+from storage.filestore import StoreError
 from storage.tables import JobRow
 
 if TYPE_CHECKING:
@@ -142,7 +143,10 @@ def submit(desk: Desk, form: SubmissionForm, upload: Upload) -> SubmitResult:
     into the job, not copied, and is deleted whatever happens."""
     try:
         clean, analysis = check_submission(desk, form, upload)
-        job = _store(desk, clean, analysis, upload)
+        try:
+            job = _store(desk, clean, analysis, upload)
+        except StoreError as exc:  # the file store's refusal, said as the service's own error
+            raise StorageError(str(exc)) from exc
     finally:
         if upload.owned:
             upload.path.unlink(missing_ok=True)
@@ -191,15 +195,17 @@ def _store(desk: Desk, clean: Submission, analysis: dict[str, Any], upload: Uplo
                 session.flush()
                 store.write_metadata(staging, metadata_document(row, [event]))
                 store.adopt_staging(job_id, Status.UPLOADED.value, folder)
+                adopted = folder  # from here on the folder in Uploaded/ is this submission's
                 job = job_value(row)
         except BaseException:
-            _discard(desk, job_id, locals().get("folder"))
+            _discard(desk, job_id, locals().get("adopted"))
             raise
     return job
 
 
 def _discard(desk: Desk, job_id: str, folder: str | None) -> None:
-    """After a failure nothing may remain: not the scratch folder, not a half-adopted one."""
+    """After a failure nothing may remain: not the scratch folder, nor the folder this submission
+    renamed into Uploaded/ (`folder`, only once the rename happened: never someone else's)."""
     store = desk.store
     store.remove_staging(job_id)
     if folder:

@@ -118,7 +118,10 @@ def _act(desk: Desk, job_id: str, action: Action, expected_version: int | None, 
             if moved is not None:
                 _move_back(desk, *moved)
             raise
-        write_metadata(desk, job_id)
+        try:
+            write_metadata(desk, job_id)
+        except Exception:  # the change is committed; repair rewrites the file at next start
+            log.exception("job %s changed, but its metadata.json could not be written", job_id)
     return result
 
 

@@ -39,4 +39,11 @@ def discard(desk: Desk, path: Path) -> None:
 def stale_spool_files(desk: Desk, now: float | None = None) -> list[Path]:
     """Spool files a killed web server left behind (old enough that no request still owns them)."""
     cutoff = (now or time.time()) - STALE_AFTER_S
-    return [p for p in spool_dir(desk).glob(f"{PREFIX}*{SUFFIX}") if p.stat().st_mtime < cutoff]
+    stale = []
+    for path in spool_dir(desk).glob(f"{PREFIX}*{SUFFIX}"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                stale.append(path)
+        except FileNotFoundError:  # the request that owned it just finished and removed it
+            continue
+    return stale

@@ -48,7 +48,8 @@ class ActionController(QObject):
     def request(self, action_name: str, job: Job) -> None:
         action = Action(action_name)
         call = self._ask(action, job)
-        if call is not None:
+        if call is not None and not getattr(self.parent_widget, "locked", False):
+            # (the console may have locked itself while the dialog was open)
             self._write(job, call, self.changed.emit, self._failed)
 
     def save_notes(self, job: Job, notes: str) -> None:

@@ -3,6 +3,7 @@ and a button for each action its status allows. It shows values; the controller 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
@@ -173,7 +174,7 @@ class DetailPane(QWidget):
                 what += ": " + ", ".join(f"{k}={v}" for k, v in event.details.items())
             for column, text in enumerate((when, event.actor.value, event.machine, what)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(html.escape(text))  # a tooltip renders markup; student text must not
                 self.history.setItem(row, column, item)
         for column in range(3):
             self.history.resizeColumnToContents(column)

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -173,6 +174,16 @@ class MainWindow(QMainWindow):
     # --- lock -------------------------------------------------------------------------------
 
     def lock(self) -> None:
+        # Whatever was open closes unanswered: nobody acts through a dialog left on screen.
+        while (dialog := QApplication.activeModalWidget()) is not None:
+            if isinstance(dialog, QDialog):
+                dialog.reject()
+            else:
+                dialog.close()
+            QApplication.processEvents()  # let its exec() loop return before the next one
+        self.menuBar().setEnabled(False)
+        for action in self.actions():
+            action.setEnabled(action.shortcut().toString() == "Ctrl+L")
         self.idle.stop()
         self.live.stop()
         self.stack.setCurrentWidget(self.lock_screen)
@@ -180,6 +191,9 @@ class MainWindow(QMainWindow):
         self.lock_screen.prepare()
 
     def unlock(self) -> None:
+        self.menuBar().setEnabled(True)
+        for action in self.actions():
+            action.setEnabled(True)
         self.stack.setCurrentWidget(self.workspace)
         self.idle.start()
         self.live = self._restart_live()
@@ -333,7 +347,7 @@ class MainWindow(QMainWindow):
 
     def _request(self, action: str) -> None:
         job = self.current_job()
-        if job is not None:
+        if job is not None and not self.locked:
             self.banner.hide()
             self.controller.request(action, job)
 
@@ -363,7 +377,7 @@ class MainWindow(QMainWindow):
 
     def open_in_slicer(self) -> None:
         job = self.current_job()
-        if job is None:
+        if job is None or self.locked:
             return
         self.runner.run(lambda: self.services.open_in_slicer(job),
                         success=lambda name: self._opened(job, name),
@@ -384,6 +398,8 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from desktop.settings_dialog import SettingsDialog
 
+        if self.locked:
+            return
         dialog = SettingsDialog(self, self.desk, self.services)
         open_ = [True]  # a detection result arriving after the dialog closed is dropped
         self.runner.run(self.services.detected,

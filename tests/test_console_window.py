@@ -301,3 +301,33 @@ def test_two_quick_actions_of_this_console_do_not_conflict(qtbot, window, desk) 
     wait_status(qtbot, window, desk, job.id, Status.PENDING)
     assert not window.banner.isVisible()
     assert [e.type for e in desk.queries.events(job.id)] == ["submit", "edit_notes", "approve"]
+
+
+def test_locking_closes_an_open_dialog_and_the_menus(qtbot, window, desk) -> None:
+    job = submit(desk).job
+    unlock(qtbot, window)
+    select(qtbot, window, job.id)
+
+    def lock_while_open(dialog) -> None:
+        window.lock()  # the idle timer firing while the dialog waits
+
+    on_next_dialog(lock_while_open)
+    click_action(qtbot, window, "approve")
+    assert window.locked and QApplication.activeModalWidget() is None
+    assert not window.menuBar().isEnabled()
+    window.open_settings()  # File → Settings while locked does nothing
+    assert QApplication.activeModalWidget() is None
+    qtbot.waitUntil(lambda: window.runner.pending == 0)
+    assert desk.queries.job(job.id) == job
+    unlock(qtbot, window)
+    assert window.menuBar().isEnabled()
+
+
+def test_student_text_in_the_history_stays_plain_text(qtbot, window, desk) -> None:
+    job = submit(desk, filename="<h1 style='color:red'>big.stl").job
+    unlock(qtbot, window)
+    select(qtbot, window, job.id)
+    qtbot.waitUntil(lambda: window.detail.history.rowCount() == 1)
+    tooltip = window.detail.history.item(0, 3).toolTip()
+    assert "&lt;h1" in tooltip and "<h1" not in tooltip
+    assert window.detail.values["file"].textFormat() == Qt.TextFormat.PlainText

@@ -9,7 +9,13 @@ from decimal import Decimal
 import pytest
 
 from core.desk import Desk, open_desk
-from core.errors import ConcurrencyError, TokenError, TransitionRefused, ValidationError
+from core.errors import (
+    ConcurrencyError,
+    StorageError,
+    TokenError,
+    TransitionRefused,
+    ValidationError,
+)
 from core.statuses import Status
 from core.values import Job, Upload
 from tests.conftest import model, submit
@@ -202,3 +208,24 @@ def test_the_email_cap_is_rechecked_inside_the_write(desk) -> None:
     assert len(desk.queries.jobs()) == 5
     assert list((desk.store.root / ".incoming").iterdir()) == []
     assert len(list((desk.store.root / "Uploaded").iterdir())) == 5
+
+
+def test_a_name_clash_never_deletes_the_existing_folder(desk, monkeypatch) -> None:
+    import core.naming
+
+    monkeypatch.setattr(core.naming, "new_short_id", lambda length=6: "abc123")
+    existing = desk.store.root / "Uploaded" / "JaneDoe_Filament_Blue_abc123"
+    existing.mkdir()
+    (existing / "precious.gcode").write_text("G1 X0")
+    with pytest.raises(StorageError):
+        submit(desk)
+    assert (existing / "precious.gcode").read_text() == "G1 X0"
+    assert desk.queries.jobs() == []
+    assert list((desk.store.root / ".incoming").iterdir()) == []
+
+
+def test_absurd_amounts_are_refused_readably(desk) -> None:
+    job = submit(desk).job
+    job = desk.workflow.override_status(job.id, job.version, "Completed", "test")
+    with pytest.raises(ValidationError, match="too large"):
+        desk.workflow.picked_up(job.id, job.version, "1e999999")
