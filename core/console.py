@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from core.console_settings import ConsoleSettings, load_settings, save_settings
 from core.desk import Desk
 from core.slicer_detect import detect_slicers
-from core.slicers import Slicer, open_job_in_slicer, show_job_in_folder
+from core.slicers import Slicer, choose_slicer, job_file, open_job_in_slicer, show_job_in_folder
 from core.values import Job
 
 log = logging.getLogger(__name__)
@@ -46,14 +47,11 @@ class ConsoleServices:
 
     def open_in_slicer(self, job: Job) -> str:
         """Start the slicer on the job's file; the program's name for the status bar."""
-        open_job_in_slicer(self.desk, job, self.settings.slicers, self.detected())
-        return self._program_name(job)
-
-    def _program_name(self, job: Job) -> str:
-        ext = "." + job.authoritative_file.rsplit(".", 1)[-1].lower()
-        if ext in self.settings.slicers:
-            return self.settings.slicers[ext]
-        return next((s.name for s in self.detected() if ext in s.extensions), "the slicer")
+        detected = self.detected()
+        open_job_in_slicer(self.desk, job, self.settings.slicers, detected)
+        # Same choice as the launch made (configured program first, then detected ones).
+        argv = choose_slicer(job_file(self.desk, job), self.settings.slicers, detected)
+        return next((s.name for s in detected if s.executable == argv), Path(argv[-1]).name)
 
     def show_in_folder(self, job: Job) -> None:
         show_job_in_folder(self.desk, job)

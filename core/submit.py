@@ -13,6 +13,7 @@ import os
 import shutil
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,26 +40,25 @@ CHUNK = 1024 * 1024
 ANALYSIS_SLOTS = threading.BoundedSemaphore(2)
 
 
-def copy_and_hash(source: Path, target: Path) -> tuple[int, str]:
-    """Copy in chunks (never the whole file in memory); return size and SHA-256."""
-    digest, size = hashlib.sha256(), 0
-    with source.open("rb") as src, target.open("xb") as dst:
-        while chunk := src.read(CHUNK):
-            digest.update(chunk)
-            dst.write(chunk)
-            size += len(chunk)
-        dst.flush()
-        os.fsync(dst.fileno())
-    return size, digest.hexdigest()
-
-
-def hash_file(path: Path) -> tuple[int, str]:
+def hash_file(path: Path, write: Callable[[bytes], object] | None = None) -> tuple[int, str]:
+    """Size and SHA-256, reading in chunks (never the whole file in memory); each chunk also
+    goes to `write` when given."""
     digest, size = hashlib.sha256(), 0
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
+            if write is not None:
+                write(chunk)
     return size, digest.hexdigest()
+
+
+def copy_and_hash(source: Path, target: Path) -> tuple[int, str]:
+    with target.open("xb") as dst:
+        result = hash_file(source, dst.write)
+        dst.flush()
+        os.fsync(dst.fileno())
+    return result
 
 
 def check_submission(desk: Desk, form: SubmissionForm, upload: Upload

@@ -21,13 +21,19 @@ class LiveUpdates(QObject):
 
     def __init__(self, desk: Desk, interval: float = 1.0, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.watcher = ChangeWatcher(desk, self.changed.emit, interval=interval)
+        self.desk, self.interval = desk, interval
+        self.watcher: ChangeWatcher | None = None
 
     def start(self) -> None:
+        """Watch (again): a stopped watcher's threads are gone, so each start makes a new one."""
+        self.stop()
+        self.watcher = ChangeWatcher(self.desk, self.changed.emit, interval=self.interval)
         self.watcher.start()
 
     def stop(self) -> None:
-        self.watcher.stop()
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
 
 
 def _chime() -> Path:

@@ -3,6 +3,7 @@ zone; and, read-only, where the data lives and whether email is set up."""
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from dataclasses import replace
 
@@ -30,6 +31,12 @@ from core.health import safe_url
 from core.slicers import Slicer
 
 EXTENSIONS = (".stl", ".obj", ".3mf", ".form", ".gcode", ".bgcode")
+
+
+@functools.cache
+def _zones() -> list[str]:
+    """Listing the time-zone database reads ~600 files: once per run, not per dialog."""
+    return sorted(zoneinfo.available_timezones())
 
 
 class SettingsDialog(QDialog):
@@ -74,7 +81,7 @@ class SettingsDialog(QDialog):
         self.idle.setValue(services.idle_minutes)
         self.zone = QComboBox()
         self.zone.setEditable(True)
-        self.zone.addItems(sorted(zoneinfo.available_timezones()))
+        self.zone.addItems(_zones())
         self.zone.setCurrentText(settings.zone(desk.config))
         form.addRow(self.sound)
         form.addRow(self.notify)

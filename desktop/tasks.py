@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import queue
 from collections.abc import Callable
 from typing import Any
 
@@ -21,8 +22,10 @@ Failure = Callable[[BaseException], None]
 
 
 class TaskRunner(QObject):
-    # Emitted from worker threads; delivered on the runner's (UI) thread by a queued connection.
-    _done = Signal(int, bool, object)
+    # Emitted (without arguments) from worker threads; delivered on the runner's UI thread by a
+    # queued connection. Outcomes travel through a plain queue, so no Python object has to live
+    # inside a Qt event that crosses threads (reference counting there is PySide's, not ours).
+    _ready = Signal()
     busy_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None, on_error: Failure | None = None) -> None:
@@ -34,7 +37,8 @@ class TaskRunner(QObject):
         self._ids = itertools.count(1)
         self._callbacks: dict[int, tuple[Success | None, Failure | None]] = {}
         self._on_error = on_error
-        self._done.connect(self._finish)
+        self._outcomes: queue.SimpleQueue[tuple[int, bool, object]] = queue.SimpleQueue()
+        self._ready.connect(self._drain)
 
     @property
     def pending(self) -> int:
@@ -55,11 +59,20 @@ class TaskRunner(QObject):
         try:
             result = fn()
         except BaseException as exc:
-            self._done.emit(task_id, False, exc)
+            self._outcomes.put((task_id, False, exc))
         else:
-            self._done.emit(task_id, True, result)
+            self._outcomes.put((task_id, True, result))
+        self._ready.emit()
 
-    @Slot(int, bool, object)
+    @Slot()
+    def _drain(self) -> None:
+        while True:
+            try:
+                outcome = self._outcomes.get_nowait()
+            except queue.Empty:
+                return
+            self._finish(*outcome)
+
     def _finish(self, task_id: int, ok: bool, value: object) -> None:
         success, failure = self._callbacks.pop(task_id, (None, None))
         if not self._callbacks:

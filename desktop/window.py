@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         self.controller = ActionController(desk, self.runner, self)
         self.notifier = Notifier(self)
         self.notifier.sound_on, self.notifier.tray_on = settings.sound, settings.notifications
-        self.live = LiveUpdates(desk, live_interval, self)
+        self.live = LiveUpdates(desk, live_interval, self)  # watching only while unlocked
         self.known_ids: set[str] | None = None
         self.last_updated: datetime | None = None
         self._refresh_again = False
@@ -77,8 +77,8 @@ class MainWindow(QMainWindow):
         self.lock_screen.unlocked.connect(self.unlock)
         self.controller.changed.connect(self._after_action)
         self.controller.updated.connect(self._show_updated)
-        self.controller.refused.connect(self._show_refusal)
         self.live.changed.connect(self.refresh)
+        self.controller.refused.connect(self._show_refusal)
         self.runner.busy_changed.connect(
             lambda busy: self.setCursor(Qt.CursorShape.BusyCursor if busy else Qt.CursorShape.ArrowCursor))
         self.lock()
@@ -196,15 +196,9 @@ class MainWindow(QMainWindow):
             action.setEnabled(True)
         self.stack.setCurrentWidget(self.workspace)
         self.idle.start()
-        self.live = self._restart_live()
+        self.live.start()
         self.refresh()
         self.table.setFocus()
-
-    def _restart_live(self) -> LiveUpdates:
-        live = LiveUpdates(self.desk, self.live.watcher.interval, self)
-        live.changed.connect(self.refresh)
-        live.start()
-        return live
 
     @property
     def locked(self) -> bool:

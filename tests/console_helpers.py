@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -32,6 +33,9 @@ def window(qtbot, desk: Desk, services: ConsoleServices) -> Iterator[MainWindow]
     win.show()
     yield win
     win.close()
+    # Collect this test's Qt wrappers now, with no worker running, instead of at a random
+    # moment inside a later test's event loop (seen crashing there).
+    gc.collect()
 
 
 def unlock(qtbot, win: MainWindow, password: str = PASSWORD) -> None:
