@@ -272,10 +272,10 @@ def run(work: Path) -> str:
     try:
         wait_until_serving(base, server, log)
         # Warm up: a first small submission loads whatever the server loads lazily.
-        _, status, _ = submit(host, port, ROOT.parent / "shared" / "models" / "20mm-xyz-cube.stl",
+        _, status, _ = submit(host, port, ROOT / "tests" / "models" / "20mm-xyz-cube.stl",
                                  "warm-up.stl")
         if status != 303:
-            print(f"warm-up submission got {status} (is shared/models beside the checkout?)")
+            print(f"warm-up submission got {status} ")
         sampler = RssSampler(server.pid)
         idle = sampler.rss()
         token, cookie = session(host, port)

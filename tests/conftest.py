@@ -25,14 +25,16 @@ from core.values import SubmissionForm, SubmitResult, Upload
 pytest_plugins = ["tests.pgserver", "tests.console_helpers"]
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = ROOT.parent / "shared" / "models"
+# Copies of real-world models (trimesh project, MIT: tests/models/LICENSE-trimesh-models.md):
+# a fresh clone runs its tests alone.
+MODELS = ROOT / "tests" / "models"
 PASSWORD = "lab-password-1"
 
 
 def model(name: str) -> Path:
     path = MODELS / name
     if not path.exists():
-        pytest.fail(f"test model {path} is missing: shared/models must sit beside the checkout")
+        pytest.fail(f"test model {path} is missing from tests/models")
     return path
 
 
