@@ -23,23 +23,33 @@ in core.zipcheck, re-exported here) with a message for the student. Keys:
                 the method has no known material density
   estimate_note what the estimate assumes and leaves out (print time is unknown before slicing)
 
-Files are read with trimesh's format readers on an open binary file and never through
-`trimesh.load`, which would resolve an OBJ's `mtllib` (or textures) against the file system.
-A 3MF is read by core.threemf (the standard library's expat) after `check_zip`.
+A binary STL is read here, in chunks straight into a float32 array (a 50 MB upload must not cost
+ten times that); ASCII STL and OBJ files are read with trimesh's text parsers on an open binary
+file and never through `trimesh.load`, which would resolve an OBJ's `mtllib` (or textures) against
+the file system. A 3MF is read by core.threemf (the standard library's expat) after `check_zip`.
+The geometry (merging corners, watertightness, volume, size) is core.meshcalc's numpy version of
+what `trimesh.Trimesh(process=True)` reports, with the same answers.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
-import trimesh
 from trimesh.exchange.obj import load_obj
-from trimesh.exchange.stl import load_stl
+from trimesh.exchange.stl import load_stl_ascii
+from trimesh.geometry import triangulate_quads
 
-from core import defaults
+from core import defaults, meshcalc
 from core.config import Config, Printer
 from core.pricing import money, quote
 from core.threemf import ArraysT, join_pieces, read_3mf
@@ -56,28 +66,25 @@ MATERIALS = {defaults.FILAMENT: (1.24, 0.3, 1.0), defaults.RESIN: (1.15, 1.0, 1.
 
 def analyse_model(path: Path, extension: str, config: Config, printer: str, method: str) -> dict[str, Any]:
     kind = extension.lower().lstrip(".")
-    with np.errstate(all="ignore"):  # trimesh divides by a zero volume on open surfaces
-        (vertices, faces), file_unit = read_mesh(path, kind)
-        if not np.isfinite(vertices).all():  # checked first: trimesh would quietly drop them
-            raise ModelRejected("This model has corners at invalid (infinite or undefined) "
-                                "positions, so it cannot be printed. Export it again.")
-        mesh = trimesh.Trimesh(vertices=vertices, faces=faces, process=True)  # merges corners
-        _refuse_unprintable(mesh)
-        size = [float(v) for v in mesh.extents]
-        volume = abs(float(mesh.volume)) / 1000.0
-        watertight = bool(mesh.is_watertight)
+    try:
+        shape = _measure(path, kind, zip_limits(config))
+    except ModelRejected as exc:
+        _forget_frames(exc)  # the refusal's traceback would keep the model's arrays alive
+        raise
+    finally:
+        _release_memory()
+    size, volume, watertight = shape.size, shape.volume_cm3, shape.watertight
     fits = [p.name for p in config.printers if _fits(size, p)]
     chosen = config.printer(printer)
     hint = _unit_hint(size, config)
     result: dict[str, Any] = {
         "bbox_mm": [round(v, 1) for v in size],
-        "triangles": len(mesh.faces),
-        "bodies": _count_bodies(mesh.faces, len(mesh.vertices))
-        if len(mesh.faces) <= BODY_COUNT_LIMIT else None,
+        "triangles": shape.triangles,
+        "bodies": shape.bodies,
         "watertight": watertight,
         "volume_cm3": float(f"{volume:.4g}"),
         "volume_exact": watertight,
-        "file_unit": file_unit,
+        "file_unit": shape.file_unit,
         "fits": fits,
         "fits_chosen": printer in fits,
         "unit_hint": hint,
@@ -87,38 +94,168 @@ def analyse_model(path: Path, extension: str, config: Config, printer: str, meth
     return result
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """The few numbers the analysis keeps: the arrays behind them are let go as soon as possible."""
+
+    size: list[float]  # bounding box, mm
+    volume_cm3: float  # absolute
+    watertight: bool
+    triangles: int
+    bodies: int | None
+    file_unit: str | None
+
+
+def _measure(path: Path, kind: str, limits: dict[str, int]) -> _Shape:
+    with np.errstate(all="ignore"):  # degenerate and open surfaces are measured, not warned about
+        (vertices, faces), file_unit = read_mesh(path, kind, **limits)
+        if not np.isfinite(vertices).all():  # checked first: trimesh would quietly drop them
+            raise ModelRejected("This model has corners at invalid (infinite or undefined) "
+                                "positions, so it cannot be printed. Export it again.")
+        if len(faces) == 0:
+            raise ModelRejected("This file contains no triangles, so it is not a printable model. "
+                                "Check that you exported the solid itself.")
+        if faces.min() < 0 or faces.max() >= len(vertices):
+            raise ModelRejected("This model has a triangle with a corner that does not exist, so it "
+                                "is damaged. Export it again.")
+        triangles = len(faces)
+        vertices, faces = meshcalc.merge_vertices(vertices, faces)  # drops the unmerged arrays
+        facts = meshcalc.measure(vertices, faces)
+        del vertices, faces
+    size = list(facts.extents)
+    if max(size) <= 0 or min(size) <= max(size) * 1e-6:
+        raise ModelRejected("This model is flat: one of its sides measures 0 mm, so it has no "
+                            "thickness and no volume. Give it a thickness (extrude or solidify) "
+                            "before exporting.")
+    bodies = (_count_bodies(facts.faces, len(facts.vertices))
+              if triangles <= BODY_COUNT_LIMIT else None)
+    return _Shape(size, abs(facts.volume) / 1000.0, facts.watertight, triangles, bodies, file_unit)
+
+
 # --- reading ------------------------------------------------------------------------------------
 
-def read_mesh(path: Path, kind: str) -> tuple[ArraysT, str | None]:
+def zip_limits(config: Config) -> dict[str, int]:
+    """The lab's limits on a 3MF's ZIP package ([limits] max_3mf_*), for read_mesh."""
+    return {"max_entries": config.max_3mf_entries,
+            "max_total_bytes": config.max_3mf_uncompressed_mb * 1024 * 1024}
+
+
+def read_mesh(path: Path, kind: str, **limits: int) -> tuple[ArraysT, str | None]:
+    """((vertices (n, 3), faces (m, 3) of triangles), the unit a 3MF declares or None).
+
+    A binary STL gives float32 vertices (its own precision) and int32 faces; the other formats
+    give float64 and int64. `limits` (see zip_limits) bound a 3MF's ZIP package."""
     if kind == "3mf":
-        check_zip(path)
+        check_zip(path, **limits)
         return read_3mf(path)
     if kind not in ("stl", "obj"):
         raise ModelRejected(f"'.{kind}' files are not accepted: send an STL, OBJ or 3MF file.")
     try:
         with path.open("rb") as stream:
-            # resolver=None and skip_materials: an OBJ's mtllib must never open another file.
-            loaded = load_stl(stream) if kind == "stl" else load_obj(
-                stream, resolver=None, skip_materials=True, group_material=False)
+            if kind == "stl":
+                binary = _binary_stl(stream)
+                if binary is not None:
+                    return binary, None
+                loaded = load_stl_ascii(stream)
+            else:
+                # resolver=None and skip_materials: an OBJ's mtllib must never open another file.
+                loaded = load_obj(stream, resolver=None, skip_materials=True, group_material=False)
         parts = loaded.get("geometry", {"": loaded}).values()
-        # Trimesh() turns quads and polygons into triangles; a part without faces is just points.
-        meshes = [trimesh.Trimesh(vertices=g["vertices"], faces=g["faces"], process=False)
+        # A part without faces is just points. The arrays are converted as trimesh.Trimesh would
+        # (float64 vertices, quads and polygons split into triangles), without building Trimesh
+        # objects, whose internal reference cycles keep their arrays until the garbage collector
+        # runs.
+        pieces = [(np.asarray(g["vertices"], dtype=np.float64, order="C"), _triangulated(g["faces"]))
                   for g in parts if g.get("faces") is not None and len(g["faces"])]
+    except ModelRejected:
+        raise
     except Exception as exc:  # parsers of untrusted bytes fail in many ways; all mean "unreadable"
         raise ModelRejected(f"This file could not be read as an {kind.upper()} mesh. Export it again "
                             "from your modelling software.") from exc
-    return join_pieces([(m.vertices, m.faces) for m in meshes]), None
+    return join_pieces(pieces), None
 
 
-def _refuse_unprintable(mesh: trimesh.Trimesh) -> None:
-    if len(mesh.faces) == 0:
-        raise ModelRejected("This file contains no triangles, so it is not a printable model. "
-                            "Check that you exported the solid itself.")
-    size = mesh.extents
-    if size.max() <= 0 or size.min() <= size.max() * 1e-6:
-        raise ModelRejected("This model is flat: one of its sides measures 0 mm, so it has no "
-                            "thickness and no volume. Give it a thickness (extrude or solidify) "
-                            "before exporting.")
+def _triangulated(faces: Any) -> np.ndarray:
+    values = np.asarray(faces, dtype=np.int64)
+    if values.ndim == 2 and values.shape[1] != 3:
+        values = triangulate_quads(values)
+    return values
+
+
+STL_HEADER = 84  # 80 free bytes, then the triangle count (uint32, little-endian)
+_STL_RECORD = np.dtype([("normal", "<f4", (3,)), ("corners", "<f4", (3, 3)), ("attribute", "<u2")])
+STL_CHUNK = 1 << 16  # triangles read at a time: 3.3 MB of file
+
+
+def _binary_stl(stream: BinaryIO) -> ArraysT | None:
+    """The arrays of a binary STL, or None for an ASCII one (the stream is then back at 0).
+
+    As in trimesh, a file is binary exactly when its size is 84 + 50 × the count in its header,
+    whatever its first bytes say (many exporters begin a binary header with "solid"). A file of
+    another size that holds NUL bytes, which text never does, is a damaged binary STL.
+    """
+    size = os.fstat(stream.fileno()).st_size
+    header = stream.read(STL_HEADER)
+    count = int.from_bytes(header[80:], "little") if len(header) == STL_HEADER else -1
+    if count >= 0 and size == STL_HEADER + count * _STL_RECORD.itemsize:
+        return _read_stl_records(stream, count)
+    if len(header) == STL_HEADER and b"\0" in header + stream.read(1 << 16):
+        expected = STL_HEADER + count * _STL_RECORD.itemsize
+        raise ModelRejected(
+            f"This STL file is {'incomplete' if size < expected else 'damaged'}: its header announces "
+            f"{count:,} triangles ({expected:,} bytes), but the file has {size:,} bytes. It may have "
+            "been cut short while saving or uploading: export it again and send the new file.")
+    stream.seek(0)
+    return None
+
+
+def _read_stl_records(stream: BinaryIO, count: int) -> ArraysT:
+    # Chunks straight into the result: never the whole file as bytes, never the normals.
+    vertices = np.empty((3 * count, 3), dtype=np.float32)
+    done = 0
+    while done < count:
+        block = np.fromfile(stream, dtype=_STL_RECORD, count=min(STL_CHUNK, count - done))
+        if len(block) == 0:  # the file shrank while being read
+            raise ModelRejected("This STL file ended before all its triangles were read. Send it again.")
+        vertices[3 * done:3 * (done + len(block))] = block["corners"].reshape(-1, 3)
+        done += len(block)
+    faces = np.arange(3 * count, dtype=meshcalc.index_dtype(3 * count)).reshape(-1, 3)
+    return vertices, faces
+
+
+# --- memory -------------------------------------------------------------------------------------
+
+def _forget_frames(exc: BaseException) -> None:
+    """Clear the locals of the finished frames in a refusal's traceback and in those of its causes
+    (the lines stay for logs, the arrays go). Not its __context__: that may be an exception the
+    caller is handling, whose frames are none of our business."""
+    current: BaseException | None = exc
+    for _ in range(10):  # a cause chain is short; never loop on a cyclic one
+        if current is None:
+            break
+        traceback.clear_frames(current.__traceback__)
+        current = current.__cause__
+
+
+def _release_memory() -> None:
+    """Hand freed memory back to the system. glibc keeps freed blocks below its (self-raising)
+    mmap threshold in the heap, so a server that analysed one big model would otherwise keep
+    its peak for good."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None  # Windows and macOS allocators return memory themselves
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the C library the interpreter already uses
+    except (OSError, AttributeError):
+        return None  # not glibc (e.g. musl): nothing to call
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
 
 
 # --- analysis -----------------------------------------------------------------------------------

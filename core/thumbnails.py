@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from core.errors import JobNotFound
-from core.mesh import ModelRejected, read_mesh
+from core.mesh import ModelRejected, read_mesh, zip_limits
 from core.validation import extension_of
 from storage.filestore import StoreError, atomic_write_bytes
 
@@ -46,7 +46,7 @@ class ThumbnailError(Exception):
     """The model has nothing to draw."""
 
 
-def render_thumbnail(model_path: Path, extension: str, size: int = 256) -> bytes:
+def render_thumbnail(model_path: Path, extension: str, size: int = 256, **limits: int) -> bytes:
     """PNG bytes of the model centred and scaled to fit a `size`×`size` transparent square.
 
     Raises ModelRejected when the file cannot be read and ThumbnailError when it holds no faces.
@@ -55,7 +55,7 @@ def render_thumbnail(model_path: Path, extension: str, size: int = 256) -> bytes
         raise ValueError(f"a thumbnail must be at least 8 pixels wide, not {size}")
     kind = extension.lower().lstrip(".")
     with np.errstate(all="ignore"):  # degenerate faces give 0/0 normals; they are dropped below
-        (vertices, faces), _unit = read_mesh(model_path, kind)
+        (vertices, faces), _unit = read_mesh(model_path, kind, **limits)
         triangles = _triangles(np.asarray(vertices, dtype=np.float64), np.asarray(faces))
         return _draw(triangles, size)
 
@@ -215,7 +215,8 @@ def ensure_thumbnail(desk: Desk, job: Job) -> Path | None:
             if target.is_file():
                 return target
             source = desk.store.file_in(folder, fresh.upload_file)
-            data = render_thumbnail(source, extension_of(fresh.upload_file))
+            data = render_thumbnail(source, extension_of(fresh.upload_file),
+                                    **zip_limits(desk.config))
             atomic_write_bytes(target, data, ".thumbnail-")
             return target
     except (ModelRejected, ThumbnailError) as exc:

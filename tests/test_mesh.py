@@ -1,4 +1,4 @@
-"""The model check (core.mesh) on real files from ../shared/models/, and the 3MF ZIP safety checks."""
+"""The model check (core.mesh) on real files from tests/models/, and the 3MF ZIP safety checks."""
 
 from __future__ import annotations
 
@@ -387,3 +387,31 @@ def test_custom_printer_list_is_used(config, tmp_path):
     small = dataclasses.replace(config, printers=(Printer("Tiny", "Filament", (50.0, 50.0, 50.0)),))
     result = analyse(small, box_stl(tmp_path, (60, 10, 10)), printer="Tiny")
     assert result["fits"] == [] and "Tiny" in result["warnings"][0]
+
+
+def test_the_labs_3mf_limits_are_honoured(tmp_path) -> None:
+    """[limits] max_3mf_entries and max_3mf_uncompressed_mb reach the model check."""
+    from core.config import load_config
+    from core.mesh import ModelRejected, analyse_model
+
+    source = model("pyramids.3mf")
+    with zipfile.ZipFile(source) as archive:
+        entries = len(archive.infolist())
+        unpacked = sum(i.file_size for i in archive.infolist())
+    default = load_config(data_dir=tmp_path, env={})
+    assert analyse_model(source, ".3mf", default, "Prusa XL", "Filament")["triangles"] > 0
+    few = load_config(data_dir=tmp_path, env={"PRINTDESK_LIMITS_MAX_3MF_ENTRIES":
+                                              str(entries - 1)})
+    with pytest.raises(ModelRejected, match=f"at most {entries - 1} are allowed"):
+        analyse_model(source, ".3mf", few, "Prusa XL", "Filament")
+    assert unpacked < 1024 * 1024  # so a 1 MB cap is not what refuses it below
+    big = model_of_size_3mf(tmp_path, 1.5)
+    small = load_config(data_dir=tmp_path, env={"PRINTDESK_LIMITS_MAX_3MF_UNCOMPRESSED_MB": "1"})
+    with pytest.raises(ModelRejected, match="more than the 1 MB allowed"):
+        analyse_model(big, ".3mf", small, "Prusa XL", "Filament")
+
+
+def model_of_size_3mf(folder, megabytes: float):
+    from tests.realsize import model_of_size
+
+    return model_of_size(folder, "3mf", megabytes)
