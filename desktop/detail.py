@@ -3,7 +3,6 @@ and a button for each action its status allows. It shows values; the controller 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from core.statuses import TRANSITIONS, Action, allowed_actions
 from core.values import Event, Job
+from desktop.plain import plain_label, plain_tip
 
 # Shown in the pane's action row; the rest (notes, fields) have their own controls.
 BUTTON_ACTIONS = (
@@ -41,11 +41,7 @@ BUTTONS_PER_ROW = 4
 
 
 def _label(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # everything a student typed stays text
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setWordWrap(True)
-    return label
+    return plain_label(text, selectable=True)  # everything a student typed stays text
 
 
 class DetailPane(QWidget):
@@ -174,7 +170,7 @@ class DetailPane(QWidget):
                 what += ": " + ", ".join(f"{k}={v}" for k, v in event.details.items())
             for column, text in enumerate((when, event.actor.value, event.machine, what)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(html.escape(text))  # a tooltip renders markup; student text must not
+                item.setToolTip(plain_tip(text))
                 self.history.setItem(row, column, item)
         for column in range(3):
             self.history.resizeColumnToContents(column)

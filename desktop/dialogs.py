@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
@@ -25,11 +24,13 @@ from core import defaults, pricing
 from core.config import Config
 from core.statuses import Status
 from core.values import Job
+from desktop.plain import plain_label
 
 
 def confirm(parent: QWidget, title: str, text: str, ok_text: str = "OK") -> bool:
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel,
                       parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
     ok = box.addButton(ok_text, QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(ok)
     box.exec()
@@ -47,15 +48,12 @@ class _Dialog(QDialog):
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
         if intro:
-            label = QLabel(intro)
-            label.setWordWrap(True)
-            layout.addWidget(label)
+            layout.addWidget(plain_label(intro))
         self.form = QFormLayout()
         layout.addLayout(self.form)
-        self.problem = QLabel()
+        self.problem = plain_label()
         self.problem.setObjectName("problem")
         self.problem.setStyleSheet("color: #a4001d; font-weight: 600;")
-        self.problem.setWordWrap(True)
         layout.addWidget(self.problem)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.ok = self.buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -83,10 +81,8 @@ class ApproveDialog(_Dialog):
         self.material.setCurrentText(job.material or job.print_method)
         self.printer = QComboBox()
         self._fill_printers(job.printer)
-        self.cost = QLabel()
+        self.cost = plain_label()
         self.cost.setObjectName("cost")
-        self.cost.setWordWrap(True)
-        self.cost.setTextFormat(Qt.TextFormat.PlainText)
         self.form.addRow("&Weight (g)", self.weight)
         self.form.addRow("Print &time (h)", self.hours)
         self.form.addRow("&Material", self.material)

@@ -24,6 +24,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPixmap
 
 from core.statuses import Status
 from core.values import Job
+from desktop.plain import plain_tip
 
 COL_THUMB, COL_NEW, COL_NAME, COL_STANDARD, COL_SUBMITTED, COL_AGE, COL_PRINTER, COL_COLOR, \
     COL_METHOD, COL_COST = range(10)
@@ -239,8 +240,8 @@ class JobTableModel(QAbstractTableModel):
     def _tooltip(self, job: Job, column: int, now: datetime) -> str | None:
         if column == COL_NEW and expired(job, now):
             return "The student's confirmation link has expired: resend it or confirm on behalf."
-        if column == COL_STANDARD:
-            return f"Reference {job.short_id.upper()} · {job.original_filename}"
+        if column == COL_STANDARD:  # the student chose the file name: shown as text, never markup
+            return plain_tip(f"Reference {job.short_id.upper()} · {job.original_filename}")
         return None
 
 

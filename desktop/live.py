@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import struct
+import sys
 import tempfile
 import wave
 from pathlib import Path
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from core.desk import Desk
 from core.watch import ChangeWatcher
+from desktop.plain import escaped
 
 
 class LiveUpdates(QObject):
@@ -75,7 +77,9 @@ class Notifier(QObject):
                 else f"{len(names)} new submissions")
         self.notified.append(text)
         if self.tray_on and self.tray is not None:
-            self.tray.showMessage("PrintDesk", text, QSystemTrayIcon.MessageIcon.Information, 8000)
+            # Linux notification servers may read markup in the message body (some show <img>).
+            shown = escaped(text) if sys.platform.startswith("linux") else text
+            self.tray.showMessage("PrintDesk", shown, QSystemTrayIcon.MessageIcon.Information, 8000)
         if self.sound_on:
             self._play()
 

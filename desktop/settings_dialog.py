@@ -29,6 +29,7 @@ from core.desk import Desk
 from core.errors import ValidationError
 from core.health import safe_url
 from core.slicers import Slicer
+from desktop.plain import plain_label
 
 EXTENSIONS = (".stl", ".obj", ".3mf", ".form", ".gcode", ".bgcode")
 
@@ -97,12 +98,10 @@ class SettingsDialog(QDialog):
                              ("Config file", str(config.config_file or "none (defaults)")),
                              ("Email (SMTP)", "Not set up: email sending arrives in a later "
                               "version, so no messages are sent yet.")):
-            text = QLabel(value)
-            text.setWordWrap(True)
-            form.addRow(label, text)
+            form.addRow(label, plain_label(value, selectable=True))
         layout.addWidget(data)
 
-        self.problem = QLabel()
+        self.problem = plain_label()
         self.problem.setStyleSheet("color: #a4001d; font-weight: 600;")
         layout.addWidget(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save

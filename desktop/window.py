@@ -34,6 +34,7 @@ from desktop.icon import app_icon
 from desktop.jobs_model import COL_AGE, JOB_ROLE, JobFilterProxy, JobTableModel, expired
 from desktop.live import LiveUpdates, Notifier
 from desktop.lock import IdleWatcher, LockScreen
+from desktop.plain import plain_label
 from desktop.tasks import TaskRunner
 
 THUMBS_PER_REFRESH = 60  # thumbnails are fetched for the rows staff can see first
@@ -103,9 +104,8 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(self.proxy.set_search)
         top.addWidget(self.search)
         layout.addLayout(top)
-        self.banner = QLabel()
+        self.banner = plain_label()  # refusals may quote what a student or staff typed
         self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
         self.banner.setStyleSheet("background: #fde2e4; color: #6b0012; padding: 6px 10px;"
                                   " border-radius: 6px; font-weight: 600;")
         self.banner.hide()
