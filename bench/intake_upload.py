@@ -1,28 +1,31 @@
-"""Benchmark: one ~50 MB model uploaded to the real intake over HTTP.
+"""Benchmark: real-size models through the real intake, and the model check on its own.
 
 Run it from the checkout with the project's virtualenv:
 
-    .venv/bin/python bench/intake_upload.py [--keep]
+    .venv/bin/python bench/intake_upload.py [--keep] [--concurrent N]
 
-It makes a throw-away data folder, writes a binary STL of a closed, printable mesh just under the
-default 50 MB limit (a grid of small tetrahedra that fits the Prusa XL), starts `printdesk intake`
-as a separate process, and submits the file the way a browser does (GET / for the CSRF token and
-session cookie, then a streamed multipart POST). It reports how long the submission takes until
-the 303 redirect (upload, spooling, model check and storing) against a plain `shutil.copyfile` of
-the same bytes, and how much the server's resident memory grows over its idle size while it
-handles the upload: the file must be streamed to disk, never held in memory (SPEC §10).
+It makes a throw-away data folder and a closed torus of 983,040 triangles written as a 49 MB
+binary STL (tests/realsize.py), then measures, each in one run:
+
+* the model check (`core.mesh.analyse_model`) in a fresh process: seconds and peak RSS
+  (targets: ≤ 1.0 s, ≤ 250 MB);
+* one upload through `printdesk intake` (its own process, waitress, the real multipart path):
+  seconds from the first byte sent to the 303 of the success page, divided by a plain copy of
+  the same bytes plus `trimesh.load(process=False)` of them (target: ≤ 5), and the server's peak
+  RSS (target: ≤ 300 MB);
+* N (default 20) concurrent uploads of a 41 MB model: all must be accepted; the server's peak RSS
+  (target: ≤ 1 GB) and its RSS once idle again (target: ≤ 300 MB).
 
 The last line printed is machine-readable:
-    upload_s=… copy_s=… ratio=… server_peak_rss_growth_mb=… file_mb=…
+    analysis_s=… analysis_peak_mb=… upload_s=… baseline_s=… upload_ratio=… server_peak_mb=…
+    concurrent=… refused=… concurrent_peak_mb=… idle_after_mb=… file_mb=…
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
+import json
 import os
-import re
-import secrets
 import shutil
 import socket
 import subprocess
@@ -31,10 +34,9 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,50 +44,35 @@ sys.path.insert(0, str(ROOT))
 
 from core.config import load_config  # noqa: E402
 from core.desk import init_desk  # noqa: E402
-from core.mesh import analyse_model  # noqa: E402
+from tests.realsize import post_model, torus, write_binary_stl  # noqa: E402
 
-MIB = 1024 * 1024
 PASSWORD = "bench-password-1"
-CHUNK = 1 * MIB
+TRIANGLES = 983_040  # about: the torus rounds it to 981,180 (49.1 MB as a binary STL)
+CONCURRENT_TRIANGLES = 820_000  # 41 MB
 SAMPLE_S = 0.02
-# 62 × 64 × 66 tetrahedra of 4 mm on a 5 mm grid: 1,047,552 triangles, 49.95 MiB, 309 × 319 × 329 mm.
-GRID = (62, 64, 66)
-PITCH_MM, EDGE_MM = 5.0, 4.0
-FIELDS = {
-    "student_name": "Bench Mark",
-    "student_email": "bench.mark@example.edu",
-    "discipline": "Engineering",
-    "class_number": "N/A",
-    "print_method": "Filament",
-    "color": "Blue",
-    "printer": "Prusa XL",
-    "consent": "yes",
-}
-STL_RECORD = np.dtype([("normal", "<f4", (3,)), ("vertices", "<f4", (3, 3)), ("attr", "<u2")])
+ANALYSE = """
+import json, resource, sys, time
+from pathlib import Path
+from core.config import load_config
+from core.mesh import analyse_model
+config = load_config(data_dir=Path(sys.argv[2]), env={})
+started = time.perf_counter()
+result = analyse_model(Path(sys.argv[1]), ".stl", config, "Prusa XL", "Filament")
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"seconds": seconds, "peak": peak, "triangles": result["triangles"],
+                  "watertight": result["watertight"]}))
+"""
+BASELINE = """
+import shutil, sys, time
+from pathlib import Path
+import trimesh
+started = time.perf_counter()
+shutil.copyfile(sys.argv[1], sys.argv[2])
+trimesh.load(sys.argv[1], process=False)
+print(time.perf_counter() - started)
+"""
 
-
-# --- the model ----------------------------------------------------------------------------------
-
-def write_tetrahedra_stl(path: Path, grid: tuple[int, int, int] = GRID) -> int:
-    """A binary STL of many separate closed tetrahedra, faces wound outwards; returns triangles."""
-    corner = np.array([[0, 0, 0], [EDGE_MM, 0, 0], [0, EDGE_MM, 0], [0, 0, EDGE_MM]], dtype="<f4")
-    faces = np.array([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])  # outward normals
-    normals = np.array([[0, 0, -1], [0, -1, 0], [-1, 0, 0], [1, 1, 1]], dtype="<f4")
-    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
-    ix, iy, iz = np.meshgrid(*(np.arange(n) for n in grid), indexing="ij")
-    origins = (np.stack([ix, iy, iz], axis=-1).reshape(-1, 1, 1, 3) * PITCH_MM).astype("<f4")
-    count = origins.shape[0] * len(faces)
-    records = np.zeros(count, dtype=STL_RECORD)
-    records["vertices"] = (origins + corner[faces][None]).reshape(count, 3, 3)
-    records["normal"] = np.broadcast_to(normals, (origins.shape[0], 4, 3)).reshape(count, 3)
-    with path.open("wb") as out:
-        out.write(b"PrintDesk bench: grid of tetrahedra".ljust(80, b" "))
-        out.write(np.uint32(count).tobytes())
-        records.tofile(out)
-    return count
-
-
-# --- the server ---------------------------------------------------------------------------------
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -94,19 +81,18 @@ def free_port() -> int:
 
 
 def start_intake(data: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """`printdesk intake --data DATA --port PORT` in its own process, so its memory can be watched."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRINTDESK_")}
     env["PRINTDESK_INTAKE_SUBMIT_RATE_LIMIT"] = "1000 per hour"
+    env["PRINTDESK_LIMITS_MAX_ACTIVE_JOBS_PER_EMAIL"] = "1000"
     script = Path(sys.executable).with_name("printdesk")
     program = [str(script)] if script.exists() else [sys.executable, "-m", "printdesk"]
-    command = [*program, "intake", "--data", str(data), "--port", str(port)]
     with log.open("wb") as out:  # a file, not a pipe: a full pipe would stall the server
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen([*program, "intake", "--data", str(data), "--port", str(port)],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-def wait_until_serving(base: str, server: subprocess.Popen[bytes], log: Path,
-                       timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
+def wait_until_serving(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"the intake exited early:\n{log.read_text(errors='replace')}")
@@ -119,31 +105,21 @@ def wait_until_serving(base: str, server: subprocess.Popen[bytes], log: Path,
     raise SystemExit("the intake did not start within a minute")
 
 
-def stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
 class RssSampler:
     """Samples one process's resident memory every SAMPLE_S seconds in a background thread."""
 
     def __init__(self, pid: int) -> None:
         self.process = psutil.Process(pid)
-        self.samples: list[tuple[float, int]] = []
+        self.peak = 0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def rss(self) -> int:
         return self.process.memory_info().rss
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.samples.append((time.perf_counter(), self.rss()))
+            self.peak = max(self.peak, self.rss())
             self._stop.wait(SAMPLE_S)
 
     def __enter__(self) -> RssSampler:
@@ -153,165 +129,83 @@ class RssSampler:
     def __exit__(self, *_exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.samples.append((time.perf_counter(), self.rss()))
-
-    def peak(self, start: float = 0.0, end: float = float("inf")) -> int:
-        return max((rss for t, rss in self.samples if start <= t <= end), default=0)
+        self.peak = max(self.peak, self.rss())
 
 
-# --- the client ---------------------------------------------------------------------------------
-
-def session(host: str, port: int) -> tuple[str, str]:
-    """The form's CSRF token and the session cookie that goes with it, as a browser gets them."""
-    conn = http.client.HTTPConnection(host, port, timeout=30)
-    try:
-        conn.request("GET", "/")
-        response = conn.getresponse()
-        page = response.read().decode()
-        cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
-    finally:
-        conn.close()
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    if response.status != 200 or not found or not cookie:
-        raise SystemExit(f"GET / gave {response.status} without a CSRF token or cookie")
-    return found.group(1), cookie
+def python(script: str, *args: str) -> str:
+    done = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    return done.stdout.strip()
 
 
-class Submission:
-    """One multipart POST whose file part is streamed from disk in CHUNK-sized pieces."""
-
-    def __init__(self, path: Path, filename: str, token: str) -> None:
-        self.path = path
-        self.boundary = "----PrintDeskBench" + secrets.token_hex(12)
-        parts = [self._field(name, value) for name, value in {**FIELDS, "csrf_token": token}.items()]
-        self.head = b"".join(parts) + (
-            f"--{self.boundary}\r\n"
-            f'Content-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        self.tail = f"\r\n--{self.boundary}--\r\n".encode()
-        self.length = len(self.head) + path.stat().st_size + len(self.tail)
-        self.sent_at = 0.0
-
-    def _field(self, name: str, value: str) -> bytes:
-        return (f'--{self.boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                f"{value}\r\n").encode()
-
-    def body(self) -> Iterator[bytes]:
-        yield self.head
-        with self.path.open("rb") as stream:
-            while chunk := stream.read(CHUNK):
-                yield chunk
-        yield self.tail
-        self.sent_at = time.perf_counter()
-
-    def post(self, host: str, port: int, cookie: str) -> tuple[int, str]:
-        conn = http.client.HTTPConnection(host, port, timeout=600)
-        try:
-            conn.putrequest("POST", "/")
-            conn.putheader("Content-Type", f"multipart/form-data; boundary={self.boundary}")
-            conn.putheader("Content-Length", str(self.length))
-            conn.putheader("Cookie", cookie)
-            conn.putheader("Origin", f"http://{host}:{port}")
-            conn.endheaders()
-            for piece in self.body():
-                conn.send(piece)
-            response = conn.getresponse()
-            response.read()
-            return response.status, response.getheader("Location", "")
-        finally:
-            conn.close()
-
-
-def submit(host: str, port: int, path: Path, filename: str) -> tuple[Submission, int, str]:
-    token, cookie = session(host, port)
-    submission = Submission(path, filename, token)
-    status, location = submission.post(host, port, cookie)
-    return submission, status, location
-
-
-def fetch(base: str, location: str) -> str:
-    with urllib.request.urlopen(base + location, timeout=30) as response:
-        return response.read().decode()
-
-
-# --- the benchmark ------------------------------------------------------------------------------
-
-def run(work: Path) -> str:
+def run(work: Path, concurrent: int) -> str:
     data = work / "data"
-    config = load_config(data_dir=data, env={})
-    init_desk(config, PASSWORD).close()
+    init_desk(load_config(data_dir=data, env={}), PASSWORD).close()
+    model = work / "torus-49MB.stl"
+    vertices, faces = torus(TRIANGLES)
+    write_binary_stl(model, vertices, faces)
+    file_mb = model.stat().st_size / 1e6
+    print(f"model: a closed torus, {len(faces):,} triangles, {file_mb:.1f} MB")
+    del vertices, faces
 
-    model = work / "bench-tetrahedra.stl"
-    started = time.perf_counter()
-    triangles = write_tetrahedra_stl(model)
-    size = model.stat().st_size
-    file_mb = size / MIB
-    print(f"model: {triangles:,} triangles, {size:,} bytes ({file_mb:.2f} MiB) written in "
-          f"{time.perf_counter() - started:.1f} s; limit {config.max_upload_mb} MiB")
-    if size > config.max_upload_mb * MIB:
-        raise SystemExit("the model is larger than the upload limit")
-    started = time.perf_counter()
-    check = analyse_model(model, ".stl", config, FIELDS["printer"], FIELDS["print_method"])
-    print(f"model check in this process: {time.perf_counter() - started:.2f} s, bbox "
-          f"{check['bbox_mm']} mm, watertight={check['watertight']}, fits Prusa XL="
-          f"{check['fits_chosen']}, warnings={check['warnings'] or 'none'}")
-    if not (check["watertight"] and check["fits_chosen"]):
-        raise SystemExit("the generated model should be closed and fit the Prusa XL")
+    check = json.loads(python(ANALYSE, str(model), str(data)))
+    print(f"model check in a fresh process: {check['seconds']:.2f} s, peak RSS "
+          f"{check['peak'] / 1e6:.0f} MB, {check['triangles']:,} triangles, "
+          f"watertight={check['watertight']}")
+    baseline_s = min(float(python(BASELINE, str(model), str(work / "copy.stl")))
+                     for _ in range(2))
+    print(f"copy + trimesh.load(process=False) of the same bytes: {baseline_s:.2f} s")
 
-    copy_target = work / "copy.stl"
-    started = time.perf_counter()
-    shutil.copyfile(model, copy_target)
-    copy_s = time.perf_counter() - started
-    copy_target.unlink()
-
-    host, port = "127.0.0.1", free_port()
-    base = f"http://{host}:{port}"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
     log = work / "intake.log"
     server = start_intake(data, port, log)
     try:
         wait_until_serving(base, server, log)
-        # Warm up: a first small submission loads whatever the server loads lazily.
-        _, status, _ = submit(host, port, ROOT / "tests" / "models" / "20mm-xyz-cube.stl",
-                                 "warm-up.stl")
-        if status != 303:
-            print(f"warm-up submission got {status} ")
+        post_model(base, ROOT / "tests" / "models" / "20mm-xyz-cube.stl")  # loads what is lazy
         sampler = RssSampler(server.pid)
-        idle = sampler.rss()
-        token, cookie = session(host, port)
-        submission = Submission(model, "bench-tetrahedra.stl", token)
         with sampler:
             started = time.perf_counter()
-            status, location = submission.post(host, port, cookie)
+            reply = post_model(base, model)
             upload_s = time.perf_counter() - started
-        if status != 303:
-            raise SystemExit(f"the submission got HTTP {status}, not 303")
-        sent_s = submission.sent_at - started
-        peak_sending = sampler.peak(end=submission.sent_at) - idle
-        peak = sampler.peak() - idle
-        page = fetch(base, location)
-        shown = re.search(r"<dt>Triangles</dt><dd>([\d,]+)</dd>", page)
-        print(f"server: pid {server.pid}, idle RSS {idle / MIB:.1f} MiB, "
-              f"{len(sampler.samples)} samples every {SAMPLE_S * 1000:.0f} ms")
-        print(f"upload: body sent in {sent_s:.2f} s, 303 after {upload_s:.2f} s "
-              f"({upload_s - sent_s:.2f} s of server work after the last byte); "
-              f"success page shows {shown.group(1) if shown else '?'} triangles")
-        print(f"server RSS growth: {peak_sending / MIB:.1f} MiB while receiving the body, "
-              f"{peak / MIB:.1f} MiB peak overall (the model check parses the mesh in memory)")
-        print(f"copy: shutil.copyfile of the same {file_mb:.2f} MiB took {copy_s:.3f} s")
+        if reply.status != 303:
+            raise SystemExit(f"the upload got HTTP {reply.status}, not 303")
+        one_peak = sampler.peak
+        print(f"one upload: 303 after {upload_s:.2f} s; server peak RSS {one_peak / 1e6:.0f} MB")
+
+        big = work / "torus-41MB.stl"
+        write_binary_stl(big, *torus(CONCURRENT_TRIANGLES))
+        big_mb = big.stat().st_size / 1e6
+        sampler = RssSampler(server.pid)
+        with sampler, ThreadPoolExecutor(concurrent) as pool:
+            started = time.perf_counter()
+            statuses = list(pool.map(lambda _i: post_model(base, big, timeout=900).status,
+                                     range(concurrent)))
+            together_s = time.perf_counter() - started
+        refused = sum(1 for s in statuses if s != 303)
+        time.sleep(2)  # let the server settle after the burst
+        idle_after = sampler.rss()
+        print(f"{concurrent} concurrent uploads of {big_mb:.1f} MB: {concurrent - refused} "
+              f"accepted in {together_s:.1f} s; server peak RSS {sampler.peak / 1e6:.0f} MB, "
+              f"idle after {idle_after / 1e6:.0f} MB")
     finally:
-        stop(server)
-    return (f"upload_s={upload_s:.3f} copy_s={copy_s:.3f} ratio={upload_s / copy_s:.1f} "
-            f"server_peak_rss_growth_mb={peak / MIB:.1f} file_mb={file_mb:.2f}")
+        server.terminate()
+        server.wait(30)
+    return (f"analysis_s={check['seconds']:.2f} analysis_peak_mb={check['peak'] / 1e6:.0f} "
+            f"upload_s={upload_s:.2f} baseline_s={baseline_s:.2f} "
+            f"upload_ratio={upload_s / baseline_s:.1f} server_peak_mb={one_peak / 1e6:.0f} "
+            f"concurrent={concurrent} refused={refused} concurrent_peak_mb={sampler.peak / 1e6:.0f} "
+            f"idle_after_mb={idle_after / 1e6:.0f} file_mb={file_mb:.1f}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--concurrent", type=int, default=20, help="concurrent uploads (20)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="printdesk-bench-"))
     try:
-        print(run(work))
+        print(run(work, args.concurrent))
     finally:
         if args.keep:
             print(f"kept {work}", file=sys.stderr)

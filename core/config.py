@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 
 from core import defaults
+from core.address import base_url_for
 from core.errors import ConfigError
 
 APP_NAME = "PrintDesk"
@@ -74,12 +75,22 @@ class Config:
     idle_lock_minutes: int
     max_3mf_entries: int
     max_3mf_uncompressed_mb: int
+    min_free_disk_mb: int
+    analysis_memory_mb: int
     intake_host: str
     intake_port: int
     intake_threads: int
     base_url: str
     submit_rate_limit: str
+    # Whether base_url was set (file or environment) rather than derived from host and port.
+    base_url_set: bool = False
+    trusted_proxies: int = 0
+    connection_limit: int = 400
+    channel_timeout_s: int = 120
     config_file: Path | None = None
+    # Where the configuration file is read from (or would be, when it does not exist yet): the
+    # file `printdesk init` writes the students' address into.
+    config_target: Path | None = None
     upload_extensions: tuple[str, ...] = field(default=defaults.UPLOAD_EXTENSIONS)
 
     @property
@@ -158,6 +169,15 @@ def _rate(value: Any, key: str) -> str:
     return text
 
 
+def check_base_url(value: Any, key: str) -> str:
+    """The students' address, or ConfigError naming `key`."""
+    text = _str(value, key)
+    if text and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", text):
+        raise ConfigError(f"{key}: expected an address like \"http://labpc.example.edu:8080\", "
+                          f"got {value!r}")
+    return text
+
+
 def _zone(value: Any, key: str) -> str:
     text = _str(value, key)
     try:
@@ -188,13 +208,24 @@ SCALARS: dict[str, dict[str, tuple[Parser, Any]]] = {
         "idle_lock_minutes": (_int(1, 24 * 60), 15),
         "max_3mf_entries": (_int(1, 100_000), 1000),
         "max_3mf_uncompressed_mb": (_int(1, 16_384), 512),
+        # /healthz fails and the console warns below this much free space in the storage folder.
+        "min_free_disk_mb": (_int(0, 10**7), 1024),
+        # Model checks running at once may hold about this much memory together.
+        "analysis_memory_mb": (_int(64, 65_536), 768),
     },
     "intake": {
         "host": (_str, "127.0.0.1"),
         "port": (_int(1, 65535), 8080),
         "threads": (_int(1, 256), 8),
-        "base_url": (_str, ""),
+        "base_url": (check_base_url, ""),
         "submit_rate_limit": (_rate, "10 per hour"),
+        # Reverse proxies in front of the intake whose X-Forwarded-* headers are believed; 0:
+        # those headers are ignored (a student could forge them).
+        "trusted_proxies": (_int(0, 10), 0),
+        # Open connections waitress accepts, and seconds a silent connection is kept: ~100 idle
+        # connections from one client must not lock everyone else out.
+        "connection_limit": (_int(10, 10_000), 400),
+        "channel_timeout_s": (_int(5, 3600), 120),
     },
     "pricing": {
         "minimum": (_money, Decimal(defaults.MINIMUM_CHARGE)),
@@ -243,14 +274,17 @@ def load_config(
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    target = path or (data / CONFIG_NAME if explicit else
+                      Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / CONFIG_NAME)
     try:
-        return _build(raw, data, path, env)
+        return _build(raw, data, path, env, target)
     except ConfigError as exc:
         where = f"config file {path}" if path else "configuration"
         raise ConfigError(f"{where}: {exc}") from None
 
 
-def _build(raw: dict[str, Any], data: Path, path: Path | None, env: Mapping[str, str]) -> Config:
+def _build(raw: dict[str, Any], data: Path, path: Path | None, env: Mapping[str, str],
+           target: Path | None = None) -> Config:
     for section in raw:
         if section not in SCALARS and section not in TABLES:
             raise ConfigError(f"[{section}]: unknown section")
@@ -283,7 +317,7 @@ def _build(raw: dict[str, Any], data: Path, path: Path | None, env: Mapping[str,
     db, paths, lim, intake = values["database"], values["paths"], values["limits"], values["intake"]
     storage = Path(paths["storage_root"]).expanduser() if paths["storage_root"] else data / "storage"
     url = db["url"] or f"sqlite:///{data / 'printdesk.db'}"
-    base_url = intake["base_url"] or f"http://{intake['host']}:{intake['port']}"
+    base_url = intake["base_url"] or base_url_for(intake["host"], intake["port"])
     return Config(
         data_dir=data,
         storage_root=storage.resolve(),
@@ -305,12 +339,19 @@ def _build(raw: dict[str, Any], data: Path, path: Path | None, env: Mapping[str,
         idle_lock_minutes=lim["idle_lock_minutes"],
         max_3mf_entries=lim["max_3mf_entries"],
         max_3mf_uncompressed_mb=lim["max_3mf_uncompressed_mb"],
+        min_free_disk_mb=lim["min_free_disk_mb"],
+        analysis_memory_mb=lim["analysis_memory_mb"],
         intake_host=intake["host"],
         intake_port=intake["port"],
         intake_threads=intake["threads"],
         base_url=base_url.rstrip("/"),
         submit_rate_limit=intake["submit_rate_limit"],
+        base_url_set=bool(intake["base_url"]),
+        trusted_proxies=intake["trusted_proxies"],
+        connection_limit=intake["connection_limit"],
+        channel_timeout_s=intake["channel_timeout_s"],
         config_file=path,
+        config_target=target,
     )
 
 

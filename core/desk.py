@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, select
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
     from core.queries import Queries
     from core.recovery import Recovery
     from core.student import StudentQueries
+    from core.submit import MemoryBudget
     from core.workflow import Workflow
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,9 @@ class Desk:
     store: FileStore
     machine: str = field(default_factory=socket.gethostname)
     now: Callable[[], datetime] = utcnow
+    # (device, inode) of the SQLite file when opened: a file deleted or replaced under a running
+    # server is reported by health(), since SQLite would go on using the old one.
+    db_identity: tuple[int, int] | None = None
 
     @cached_property
     def workflow(self) -> Workflow:
@@ -62,6 +69,12 @@ class Desk:
         from core.student import StudentQueries
 
         return StudentQueries(self)
+
+    @cached_property
+    def analysis_budget(self) -> MemoryBudget:
+        from core.submit import MemoryBudget
+
+        return MemoryBudget(self.config.analysis_memory_mb * 1024 * 1024)
 
     @cached_property
     def recovery(self) -> Recovery:
@@ -100,16 +113,33 @@ class Desk:
         return bool(stored) and passwords.verify_password(password, stored or "")
 
     def health(self) -> dict[str, str]:
-        """Cheap liveness checks for the intake's /healthz: database reachable, storage writable."""
-        result = {}
+        """Cheap checks for the intake's /healthz: each value is "ok" or what is wrong."""
+        result = {"database": self._database_health()}
+        result["storage"] = "ok" if self.store.writable() else "unwritable or unreachable"
+        try:
+            free_mb = shutil.disk_usage(self.store.root).free // (1024 * 1024)
+        except OSError:
+            result["disk"] = "unknown: the storage folder cannot be reached"
+        else:
+            limit = self.config.min_free_disk_mb
+            result["disk"] = "ok" if free_mb >= limit else f"low: {free_mb} MB free, under {limit} MB"
+        return result
+
+    def _database_health(self) -> str:
+        path = sqlite_path(self.config.database_url)
+        if path is not None:
+            try:
+                now = path.stat()
+            except FileNotFoundError:
+                return f"missing: {path} is gone"
+            if self.db_identity is not None and (now.st_dev, now.st_ino) != self.db_identity:
+                return f"replaced: {path} is not the file this server opened; restart it"
         try:
             self.get_setting(SECRET_KEY)
-            result["database"] = "ok"
         except Exception as exc:  # any failure is the answer, not a crash
             log.warning("health check: database: %s", exc)
-            result["database"] = "unreachable"
-        result["storage"] = "ok" if self.store.writable() else "unreachable"
-        return result
+            return "unreachable"
+        return "ok"
 
     def close(self) -> None:
         self.db.dispose()
@@ -148,6 +178,9 @@ def open_desk(
     db = make_database(config)
     upgrade(db)
     desk = Desk(config, db, make_store(config), now=now)
+    if path is not None:
+        found = path.stat()
+        desk.db_identity = (found.st_dev, found.st_ino)
     if machine:
         desk.machine = machine
     if not desk.get_setting(SECRET_KEY):
@@ -158,6 +191,22 @@ def open_desk(
         for problem in desk.recovery.run(repair=True, deep=False):
             log.warning("start-up check: %s", problem.message)
     return desk
+
+
+def _private_dir(path: Path) -> None:
+    """Create the data folder readable by its owner only (students' names and emails live in
+    it). An existing folder is left as its owner set it, e.g. shared with a staff group."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700)
+        os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+
+
+def _private_file(path: Path) -> None:
+    """An empty file (an empty SQLite database) created readable by its owner only; SQLite
+    gives its -wal and -shm files the same permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def password_is_set(config: Config) -> bool:
@@ -181,8 +230,11 @@ def init_desk(config: Config, password: str | None) -> Desk:
         problem = passwords.password_problem(password)
         if problem:
             raise ValidationError({"password": problem})
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    _private_dir(config.data_dir)
     config.storage_root.mkdir(parents=True, exist_ok=True)
+    database = sqlite_path(config.database_url)
+    if database is not None and not database.exists():
+        _private_file(database)
     store = make_store(config)
     store.ensure_layout()
     db = make_database(config)

@@ -13,7 +13,8 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,14 +36,52 @@ if TYPE_CHECKING:
     from core.desk import Desk
 
 CHUNK = 1024 * 1024
-# Parsing a mesh takes about 12 times the file's size in memory (bench/intake_upload.py: ~625 MiB
-# for a 50 MB STL); with 8 server threads, unbounded checks could exhaust a lab PC.
-ANALYSIS_SLOTS = threading.BoundedSemaphore(2)
+MiB = 1024 * 1024
+# Peak memory of a model check per byte of file, by format (measured in a fresh process on the
+# tori of tests/realsize.py: binary STL 2.8, ASCII STL 7.8, OBJ 9.4, 3MF 10), with some room.
+MEMORY_PER_BYTE = {"binary-stl": 3, ".stl": 9, ".obj": 11, ".3mf": 12}
 
 
-def hash_file(path: Path, write: Callable[[bytes], object] | None = None) -> tuple[int, str]:
+class MemoryBudget:
+    """Model checks run at once only while their estimated memory fits the budget, so 20 uploads
+    arriving together queue instead of exhausting a lab PC, while small models never wait long
+    behind one big one. A check larger than the whole budget runs alone."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit = limit_bytes
+        self.used = 0
+        self._cond = threading.Condition()
+
+    @contextmanager
+    def hold(self, amount: int) -> Iterator[None]:
+        amount = max(1, min(amount, self.limit))
+        with self._cond:
+            self._cond.wait_for(lambda: self.used + amount <= self.limit)
+            self.used += amount
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.used -= amount
+                self._cond.notify_all()
+
+
+def analysis_memory(path: Path, extension: str, size: int) -> int:
+    """What checking this file may cost in memory: a binary STL (84 + 50 bytes per triangle,
+    read straight into arrays) costs far less per byte than text."""
+    kind = extension
+    if extension == ".stl" and size >= 84 and (size - 84) % 50 == 0:
+        with path.open("rb") as handle:
+            handle.seek(80)
+            if 84 + 50 * int.from_bytes(handle.read(4), "little") == size:
+                kind = "binary-stl"
+    return size * MEMORY_PER_BYTE.get(kind, 12) + 16 * MiB
+
+
+def hash_file(path: Path, write: Callable[[bytes], object] | None = None,
+              durable: bool = False) -> tuple[int, str]:
     """Size and SHA-256, reading in chunks (never the whole file in memory); each chunk also
-    goes to `write` when given."""
+    goes to `write` when given. `durable`: fsync the file too (before a job adopts it)."""
     digest, size = hashlib.sha256(), 0
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
@@ -50,6 +89,8 @@ def hash_file(path: Path, write: Callable[[bytes], object] | None = None) -> tup
             size += len(chunk)
             if write is not None:
                 write(chunk)
+        if durable:
+            os.fsync(handle.fileno())
     return size, digest.hexdigest()
 
 
@@ -79,10 +120,10 @@ def check_submission(desk: Desk, form: SubmissionForm, upload: Upload
     analysis: dict[str, Any] = {}
     if "file" not in errors:
         method, printer = _method_and_printer(desk, form)
+        extension = extension_of(upload.original_filename)
         try:
-            with ANALYSIS_SLOTS:
-                analysis = analyse_model(upload.path, extension_of(upload.original_filename),
-                                         desk.config, printer, method)
+            with desk.analysis_budget.hold(analysis_memory(upload.path, extension, size or 0)):
+                analysis = analyse_model(upload.path, extension, desk.config, printer, method)
         except ModelRejected as exc:
             errors["file"] = str(exc)
     email_error = _over_limit(desk, clean.student_email if clean else "")
@@ -125,17 +166,6 @@ def _over_limit(desk: Desk, email: str, session: Session | None = None) -> str |
                 f"the lab accepts at once ({limit}). Submit more once one is picked up, or "
                 "contact the lab.")
     return None
-    limit = desk.config.max_active_jobs_per_email
-    active = [s.value for s in ACTIVE_STATUSES]
-    with desk.db.read() as session:
-        count = session.scalar(select(func.count()).select_from(JobRow).where(
-            func.lower(JobRow.student_email) == email.lower(), JobRow.status.in_(active),
-        )) or 0
-    if count >= limit:
-        return (f"You already have {count} jobs in progress with this email address, the most "
-                f"the lab accepts at once ({limit}). Submit more once one is picked up, or "
-                "contact the lab.")
-    return None
 
 
 def submit(desk: Desk, form: SubmissionForm, upload: Upload) -> SubmitResult:
@@ -162,7 +192,10 @@ def _store(desk: Desk, clean: Submission, analysis: dict[str, Any], upload: Uplo
         try:
             scratch = staging / "upload.part"
             if upload.owned:
-                size, sha256 = hash_file(upload.path)
+                if upload.sha256 is not None and upload.size is not None:
+                    size, sha256 = upload.size, upload.sha256  # hashed (and fsynced) as spooled
+                else:
+                    size, sha256 = hash_file(upload.path, durable=True)
                 os.replace(upload.path, scratch)
             else:
                 size, sha256 = copy_and_hash(upload.path, scratch)

@@ -3,6 +3,8 @@ on the storage volume (so submitting is a rename, not a second copy), never into
 
 from __future__ import annotations
 
+import hashlib
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +28,55 @@ def new_spool_file(desk: Desk) -> IO[bytes]:
     return tempfile.NamedTemporaryFile(
         "w+b", prefix=PREFIX, suffix=SUFFIX, dir=spool_dir(desk), delete=False
     )
+
+
+class SpoolFile:
+    """A spool file that hashes the bytes as they are written, so a 50 MB upload is never read
+    back just to learn its SHA-256. Only what a form parser needs of a file is offered."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self._digest: hashlib._Hash | None = hashlib.sha256()
+        self.size = 0
+        self.name = handle.name
+        self.path = Path(handle.name)
+
+    def write(self, data: bytes) -> int:
+        if self._digest is not None and self._handle.tell() != self.size:
+            self._digest = None  # written out of order: hash the file itself when asked
+        written = self._handle.write(data)
+        if self._digest is not None:
+            self._digest.update(data)
+            self.size += len(data)
+        return written
+
+    def read(self, size: int = -1) -> bytes:
+        return self._handle.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+    @property
+    def closed(self) -> bool:
+        return self._handle.closed
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def finish(self) -> tuple[int, str | None]:
+        """Flush the bytes to disk (they must be durable before a job adopts the file) and
+        return (size, SHA-256 or None when the writes were not in order)."""
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        if self._digest is None:
+            return self.path.stat().st_size, None
+        return self.size, self._digest.hexdigest()
 
 
 def discard(desk: Desk, path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import PurePath
 
 from email_validator import EmailNotValidError, validate_email
@@ -11,6 +12,7 @@ from core.errors import ValidationError
 from core.values import Submission, SubmissionForm
 
 YES = {"yes", "y", "true", "on", "1"}
+MAX_FILENAME = 120  # characters kept of a student's file name, extension included
 
 
 def _clean(text: str) -> str:
@@ -18,10 +20,23 @@ def _clean(text: str) -> str:
     return " ".join("".join(ch for ch in text if ch.isprintable() or ch.isspace()).split())
 
 
-def extension_of(filename: str) -> str:
-    # Backslashes too: Windows browsers (old IE/Edge) send the full client path.
+def clean_filename(filename: str) -> str:
+    """The name a student's file is shown and stored under: the last path part only (Windows
+    browsers may send the whole client path), without NUL, control or format characters (a
+    right-to-left override could make "gpj.stl" show as "lts.jpg"), at most MAX_FILENAME
+    characters with the extension kept."""
     base = PurePath(filename.replace("\\", "/")).name
-    return PurePath(base).suffix.lower()
+    text = "".join(ch for ch in base if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    text = " ".join(text.split())
+    if len(text) > MAX_FILENAME:
+        suffix = PurePath(text).suffix
+        suffix = suffix if len(suffix) <= 16 else ""
+        text = text[: MAX_FILENAME - len(suffix)].rstrip() + suffix
+    return text
+
+
+def extension_of(filename: str) -> str:
+    return PurePath(clean_filename(filename)).suffix.lower()
 
 
 def check_email(value: str) -> tuple[str, str | None]:
@@ -39,7 +54,7 @@ def check_email(value: str) -> tuple[str, str | None]:
 
 def check_file(config: Config, filename: str, size: int | None) -> str | None:
     allowed = ", ".join(config.upload_extensions)
-    if not filename.strip():
+    if not clean_filename(filename):
         return "Choose a model file to upload."
     if extension_of(filename) not in config.upload_extensions:
         return f"The file must be one of {allowed}."
@@ -100,7 +115,7 @@ def validate_submission(
         print_method=method.name,
         color=color,
         printer=printer.name,
-        original_filename=PurePath(filename.replace("\\", "/")).name[:255],
+        original_filename=clean_filename(filename),
         extension=extension_of(filename),
         size_bytes=size or 0,
     )

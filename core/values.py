@@ -34,6 +34,10 @@ class Upload:
     original_filename: str
     # True for a spool file from core.uploads: submit moves it into the job and always removes it.
     owned: bool = False
+    # Size and SHA-256 when whoever wrote the file already knows them (a hashing spool file),
+    # so the file is not read again; the file must already be flushed to disk (fsync).
+    size: int | None = None
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)

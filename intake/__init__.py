@@ -15,12 +15,17 @@ from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.config import Config, load_config
 from core.desk import Desk, open_desk
 from intake import errors, filters, security, student, submit, uploads
 
 MIB = 1024 * 1024
+# The most text one form field may hold. Werkzeug (3.1.5 and later) checks this limit against
+# its parser's buffer for file parts too, and that buffer is a read chunk (64 KiB) plus a few
+# leftover bytes: a limit at or near the chunk size refused every real-size model.
+FIELD_LIMIT = 1 * MIB
 
 
 def create_app(config: Config | None = None, desk: Desk | None = None,
@@ -36,7 +41,8 @@ def create_app(config: Config | None = None, desk: Desk | None = None,
         # Form fields and multipart overhead on top of the file limit; the exact file limit is
         # checked by core with a friendlier message.
         MAX_CONTENT_LENGTH=(config.max_upload_mb + 1) * MIB,
-        MAX_FORM_MEMORY_SIZE=64 * 1024,
+        MAX_FORM_MEMORY_SIZE=FIELD_LIMIT,
+        MAX_FORM_PARTS=100,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.base_url.startswith("https://"),
@@ -48,6 +54,11 @@ def create_app(config: Config | None = None, desk: Desk | None = None,
     if test_config:
         app.config.update(test_config)
     app.extensions["printdesk"] = desk
+    if config.trusted_proxies:
+        # Only then are X-Forwarded-For/-Proto/-Host believed, and only that many hops deep.
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n,  # type: ignore[method-assign]
+                                x_port=n, x_prefix=n)
     CSRFProtect(app)
     # One limiter per app: its in-memory counts must not be shared between apps (or tests).
     limiter = Limiter(get_remote_address, app=app, default_limits=[])
@@ -57,7 +68,10 @@ def create_app(config: Config | None = None, desk: Desk | None = None,
     app.register_blueprint(submit.bp)
     app.register_blueprint(student.bp)
     # Limits are checked by the decorator's wrapper, so the wrapper must be the view itself.
+    # Only an accepted submission (the redirect to its success page) counts: a student fixing
+    # a refused form is never locked out.
     app.view_functions["submit.post"] = limiter.limit(
-        lambda: config.submit_rate_limit, methods=["POST"]
+        lambda: config.submit_rate_limit, methods=["POST"],
+        deduct_when=lambda response: response.status_code == 303,
     )(app.view_functions["submit.post"])
     return app

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from core import faults
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,17 @@ PAGES = {
           "while, then try again; contact the lab if this is urgent."),
     500: ("Something went wrong", "The lab's server could not finish your request. Nothing was "
           "saved. Please try again in a few minutes; if it keeps happening, contact the lab."),
+    503: ("Please try again in a few minutes",
+          "The lab's server cannot take submissions right now. Nothing was saved from this "
+          "request, and the lab's files are safe. Please try again in a few minutes; if it "
+          "keeps happening, contact the lab."),
+}
+# What went wrong, in the student's words; the lab's own log has the details.
+UNAVAILABLE = {
+    faults.FULL: "The lab's storage is full.",
+    faults.READ_ONLY: "The lab's storage cannot be written to at the moment.",
+    faults.BUSY: "The lab's server is busy.",
+    faults.UNREACHABLE: "The lab's server cannot reach its storage or database at the moment.",
 }
 
 
@@ -31,14 +44,25 @@ def page(code: int, title: str | None = None, text: str | None = None) -> tuple[
                            text=text or default_text, code=code), code
 
 
+def too_large_text(limit_mb: int) -> str:
+    return (f"The upload is larger than {limit_mb} MB, the most the lab accepts. Simplify or "
+            "split the model, then submit it again.")
+
+
 def _http(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
     if code == 413:
         from intake.context import desk
 
-        limit = desk().config.max_upload_mb
-        return page(413, text=f"The upload is larger than {limit} MB, the most the lab accepts. "
-                    "Simplify or split the model, then submit it again.")
+        length = request.content_length
+        if length is not None and length <= (current_app.config["MAX_CONTENT_LENGTH"] or length):
+            # The body is within the limit, so the parser refused a text field (or part count).
+            limit_kb = current_app.config["MAX_FORM_MEMORY_SIZE"] // 1024
+            return page(413, "A form field is too long",
+                        f"One of the form's text fields holds more than {limit_kb} KB, far more "
+                        "than it needs. Nothing was saved. Go back, shorten it and send the form "
+                        "again.")
+        return page(413, text=too_large_text(desk().config.max_upload_mb))
     return page(code)
 
 
@@ -46,7 +70,13 @@ def _csrf(error: CSRFError) -> tuple[str, int]:
     return page(400)
 
 
-def _crash(error: Exception) -> tuple[str, int]:
+def _crash(error: Exception) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
+    reason = faults.unavailable(error)
+    if reason is not None:
+        log.error("intake unavailable (%s): %s", reason, error, exc_info=error)
+        title, text = PAGES[503]
+        body, code = page(503, title, f"{UNAVAILABLE[reason]} {text}")
+        return body, code, {"Retry-After": "120"}
     log.exception("unhandled error in the intake")
     return page(500)
 

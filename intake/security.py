@@ -18,15 +18,22 @@ CSP = "; ".join([
 PRIVATE_PREFIXES = ("/status/", "/confirm/", "/submitted/")
 
 
+def security_headers(private: bool) -> list[tuple[str, str]]:
+    headers = [
+        ("Content-Security-Policy", CSP),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    return [*headers, ("Cache-Control", "no-store")] if private else headers
+
+
 def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    if request.path.startswith(PRIVATE_PREFIXES) or request.method == "POST":
-        response.headers["Cache-Control"] = "no-store"
+    private = request.path.startswith(PRIVATE_PREFIXES) or request.method == "POST"
+    for name, value in security_headers(private):
+        response.headers[name] = value
     return response
 
 

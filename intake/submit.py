@@ -8,9 +8,9 @@ from werkzeug.wrappers import Response
 from core.config import Config
 from core.defaults import METHOD_DESCRIPTIONS
 from core.errors import JobNotFound, TokenError, ValidationError
-from core.values import SubmissionForm, Upload
+from core.values import SubmissionForm
 from intake.context import desk
-from intake.uploads import spool_path
+from intake.uploads import spooled_upload
 
 bp = Blueprint("submit", __name__)
 
@@ -50,9 +50,9 @@ def form() -> tuple[str, int]:
 @bp.post("/")
 def post() -> Response | tuple[str, int]:
     values = {k: request.form.get(k, "")[:500] for k in FIELDS}
-    upload = request.files.get("file")
-    path = spool_path(upload) if upload and upload.filename else None
-    if path is None:
+    storage = request.files.get("file")
+    upload = spooled_upload(storage) if storage and storage.filename else None
+    if upload is None:
         errors = {"file": "Choose a model file to upload."}
         try:  # the other fields are still checked so every error shows at once
             desk().workflow.check_form(SubmissionForm(**values))
@@ -60,9 +60,7 @@ def post() -> Response | tuple[str, int]:
             errors = {**exc.errors, **errors}
         return render_form(values, errors, 400)
     try:
-        result = desk().workflow.submit(
-            SubmissionForm(**values), Upload(path, upload.filename or "", owned=True)
-        )
+        result = desk().workflow.submit(SubmissionForm(**values), upload)
     except ValidationError as exc:
         return render_form(values, exc.errors, 400)
     return redirect(url_for("submit.success", token=result.status_token), code=303)

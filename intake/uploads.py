@@ -3,13 +3,13 @@ remove whatever a request did not hand over to core (refused form, 413, CSRF fai
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import IO, Any
 
 from flask import Flask, g
 from flask import Request as FlaskRequest
 
-from core.uploads import discard, new_spool_file
+from core.uploads import SpoolFile, discard, new_spool_file
+from core.values import Upload
 from intake.context import desk
 
 
@@ -17,25 +17,27 @@ class SpoolRequest(FlaskRequest):
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None, content_length: int | None = None
                          ) -> IO[bytes]:
-        handle = new_spool_file(desk())
-        g.setdefault("spools", []).append((handle, Path(handle.name)))
-        return handle
+        spool = SpoolFile(new_spool_file(desk()))
+        g.setdefault("spools", []).append(spool)
+        return spool  # type: ignore[return-value]  # a file as far as the form parser goes
 
 
 def _cleanup(_exc: BaseException | None) -> None:
-    for handle, path in g.pop("spools", []):
-        handle.close()
-        discard(desk(), path)
+    for spool in g.pop("spools", []):
+        spool.close()
+        discard(desk(), spool.path)
 
 
 def register(app: Flask) -> None:
     app.teardown_request(_cleanup)
 
 
-def spool_path(storage: Any) -> Path | None:
-    """The spool file behind an uploaded FileStorage, flushed to disk."""
-    for handle, path in g.get("spools", []):
-        if storage.stream is handle:
-            handle.flush()
-            return path
+def spooled_upload(storage: Any) -> Upload | None:
+    """The spool file behind an uploaded FileStorage as an Upload that core owns from now on,
+    flushed to disk and already hashed."""
+    for spool in g.get("spools", []):
+        if storage.stream is spool:
+            size, sha256 = spool.finish()
+            return Upload(spool.path, storage.filename or "", owned=True, size=size,
+                          sha256=sha256)
     return None

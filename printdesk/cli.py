@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "staff password.", cmd_init)
     init.add_argument("--password-stdin", action="store_true",
                       help="read the staff password from standard input (for scripts)")
+    where = init.add_mutually_exclusive_group()
+    where.add_argument("--public-url", metavar="URL",
+                       help="the address students use to reach the intake, e.g. "
+                            "http://labpc.example.edu:8080 (default: asked, or derived)")
+    where.add_argument("--local-only", action="store_true",
+                       help="serve the intake to this PC only (links say localhost)")
     password = command("password", "Set or change the shared staff password.", cmd_password)
     password.add_argument("--password-stdin", action="store_true")
     doctor = command("doctor", "Check the data folder; with --repair, fix what a crash left.",
@@ -92,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for message in exc.errors.values():
             print(f"printdesk: {message}", file=sys.stderr)
         return USAGE
+    except ConfigError as exc:
+        print(f"printdesk: {exc}", file=sys.stderr)
+        return USAGE
     except (NotInitialisedError, StorageError) as exc:
         print(f"printdesk: {exc}", file=sys.stderr)
         return NOT_READY
@@ -114,6 +123,10 @@ def _read_password(from_stdin: bool) -> str:
 def cmd_init(args: argparse.Namespace, config: Config) -> int:
     from core.desk import init_desk, password_is_set
 
+    if args.public_url:  # refused before anything is created
+        from core.config import check_base_url
+
+        check_base_url(args.public_url.rstrip("/"), "--public-url")
     had_password = password_is_set(config)
     password = None
     if args.password_stdin or not had_password:
@@ -125,12 +138,41 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
     desk = init_desk(config, password)
     desk.close()
     setup_logging(config.data_dir, args.verbose)
+    config = setup_address(args, config, interactive=sys.stdin.isatty() and not args.password_stdin)
     print(f"PrintDesk data folder ready: {config.data_dir}")
     print(f"  database: {_safe(config.database_url)}")
     print(f"  storage:  {config.storage_root}")
+    print(f"  students: {config.base_url}/")
     if password is None:
         print("  the staff password was already set (change it with `printdesk password`)")
     return OK
+
+
+def setup_address(args: argparse.Namespace, config: Config, interactive: bool) -> Config:
+    """Record the address students use (asked, given, or derived) in the configuration file,
+    unless one is configured already; returns the configuration as it now reads."""
+    from core.address import suggested_base_url
+    from core.config import check_base_url
+    from core.config_file import update_config_file
+
+    public = getattr(args, "public_url", None)
+    local = getattr(args, "local_only", False)
+    if (config.base_url_set and not public and not local) or config.config_target is None:
+        return config
+    if not local:
+        url = public or suggested_base_url(config.intake_port)
+        if interactive and not public:
+            print("Students open the intake page from their own computers; every link PrintDesk "
+                  "shows or emails starts with their address.")
+            answer = input(f"Students' address [{url}] (or 'local' for this PC only): ").strip()
+            local = answer.lower() == "local"
+            url = answer or url
+    if local:
+        values = {"host": "127.0.0.1", "base_url": f"http://localhost:{config.intake_port}"}
+    else:
+        values = {"host": "0.0.0.0", "base_url": check_base_url(url.rstrip("/"), "address")}
+    update_config_file(config.config_target, "intake", values)
+    return load_config(getattr(args, "data", None), getattr(args, "config", None))
 
 
 def cmd_password(args: argparse.Namespace, config: Config) -> int:
@@ -193,6 +235,9 @@ def cmd_default(args: argparse.Namespace, config: Config) -> int:
         init_desk(config, None).close()
         print(f"Created the PrintDesk data folder {config.data_dir}")
         setup_logging(config.data_dir, args.verbose)
+        config = setup_address(args, config, interactive=False)
+        print(f"Students reach the intake at {config.base_url}/ (change it in "
+              f"{config.config_target}, [intake] base_url)")
     intake = ensure_intake(config, data=args.data, config_file=args.config)
     try:
         return cmd_console(args, config)

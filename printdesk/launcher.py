@@ -35,7 +35,7 @@ def ensure_intake(config: Config, data: str | None, config_file: str | None
     """Start `printdesk intake` in the background unless one already answers; the started
     process (to stop with the console) or None."""
     if intake_running(config):
-        print(f"The intake is already running at http://localhost:{config.intake_port}/")
+        print(f"The intake is already running at {config.base_url}/")
         return None
     argv = [sys.executable, "-m", "printdesk", "intake"]
     if data:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -130,7 +131,11 @@ def test_printdesk_alone_sets_up_starts_the_intake_and_needs_a_display(tmp_path:
                             cwd=ROOT, timeout=120, env={**headless, **env})
     assert result.returncode == 3, result.stdout + result.stderr
     assert "Created the PrintDesk data folder" in result.stdout
-    assert f"http://localhost:{port}/" in result.stdout  # the intake came up
+    # First start derives the address students on other computers use, never 127.0.0.1.
+    [address] = re.findall(r"Students reach the intake at (http://\S+)/ ", result.stdout)
+    assert address.endswith(f":{port}") and "127.0.0.1" not in address and "0.0.0.0" not in address
+    assert f"PrintDesk intake for Fab Lab 3D Printing: {address}/" in result.stdout  # it came up
+    assert "base_url" in (data / "printdesk.toml").read_text()
     assert "no desktop display" in result.stderr
     assert (data / "printdesk.db").exists()
     with pytest.raises(OSError):  # and was stopped with the console
@@ -170,3 +175,45 @@ def test_demo_fills_a_fresh_folder_with_every_status(tmp_path: Path) -> None:
         assert f"{status}: " in result.stdout
     assert printdesk("doctor", "--data", str(data)).returncode == 0
     assert printdesk("demo", "--data", str(data), "--jobs", "0").returncode == 2
+
+
+def test_init_records_the_address_students_use(tmp_path: Path) -> None:
+    data = tmp_path / "lab"
+    given = printdesk("init", "--data", str(data), "--password-stdin",
+                      "--public-url", "http://labpc.example.edu:8080/", stdin="s3cret-pass\n")
+    assert given.returncode == 0, given.stderr
+    assert "students: http://labpc.example.edu:8080/" in given.stdout
+    config = load_config(data_dir=data, env={})
+    assert config.base_url == "http://labpc.example.edu:8080" and config.intake_host == "0.0.0.0"
+    desk = open_desk(config)
+    try:
+        job = submit(desk)
+        assert desk.queries.status_url(job.job.id).startswith("http://labpc.example.edu:8080/status/")
+    finally:
+        desk.close()
+    # A second init keeps the lab's address (and anything else written in the file).
+    with (data / "printdesk.toml").open("a") as handle:
+        handle.write("# kept by init\n")
+    again = printdesk("init", "--data", str(data))
+    assert again.returncode == 0, again.stderr
+    text = (data / "printdesk.toml").read_text()
+    assert "labpc.example.edu" in text and "# kept by init" in text
+
+
+def test_init_local_only_and_derived_addresses(tmp_path: Path) -> None:
+    local = printdesk("init", "--data", str(tmp_path / "a"), "--password-stdin", "--local-only",
+                      stdin="s3cret-pass\n")
+    assert local.returncode == 0, local.stderr
+    config = load_config(data_dir=tmp_path / "a", env={})
+    assert config.intake_host == "127.0.0.1" and config.base_url == "http://localhost:8080"
+    # No terminal to ask: the address is derived from this PC, never a loopback or wildcard.
+    derived = printdesk("init", "--data", str(tmp_path / "b"), "--password-stdin",
+                        stdin="s3cret-pass\n")
+    assert derived.returncode == 0, derived.stderr
+    config = load_config(data_dir=tmp_path / "b", env={})
+    assert config.intake_host == "0.0.0.0"
+    assert "127.0.0.1" not in config.base_url and "0.0.0.0" not in config.base_url
+    bad = printdesk("init", "--data", str(tmp_path / "c"), "--password-stdin",
+                    "--public-url", "labpc:8080", stdin="s3cret-pass\n")
+    assert bad.returncode == 2 and "expected an address like" in bad.stderr
+    assert not (tmp_path / "c").exists()  # refused before anything was created

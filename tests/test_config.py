@@ -117,7 +117,7 @@ def test_env_overrides_defaults_and_the_file(tmp_path):
     assert config.timezone == "Europe/Berlin"
     assert config.pricing.minimum == Decimal("5.00")
     assert config.intake_port == 9000
-    assert config.base_url == "http://127.0.0.1:9000"
+    assert config.base_url == "http://localhost:9000"  # serving this PC only
 
 
 def test_custom_methods_printers_and_disciplines(tmp_path):

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import waitress
 
 from core.desk import Desk
-from intake import create_app
 from tests.conftest import ROOT, model
+from tests.intake_server import serving
+from tests.realsize import model_of_size
 
 pytestmark = pytest.mark.browser
 
@@ -81,14 +80,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def server(desk: Desk) -> Iterator[str]:
     """The real intake app, served by waitress on a free local port in a background thread."""
-    app = create_app(desk.config, desk, {"RATELIMIT_ENABLED": False})
-    served = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=served.run, name="intake-waitress", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{served.effective_port}"
-    served.close()
-    served.task_dispatcher.shutdown()
-    thread.join(timeout=5)
+    with serving(desk, RATELIMIT_ENABLED=False) as base:
+        yield base
 
 
 @dataclass
@@ -434,3 +427,18 @@ def test_nothing_leaves_the_lab_and_nothing_breaks_the_security_policy(session, 
         with contextlib.suppress(Exception):
             page.add_script_tag(content="window.injected = true")
     assert page.evaluate("window.injected") is None
+
+
+@pytest.mark.slow
+def test_a_25_mb_model_goes_through_the_browser(session, desk, tmp_path) -> None:
+    """What students really send, through the real form in a real browser."""
+    page = session.page
+    big = model_of_size(tmp_path, "stl", 25)
+    page.goto("/")
+    fill_form(page, big, printer="Prusa XL")
+    page.locator("#submit-button").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Thank you, your model was received", timeout=60_000)
+    [job] = desk.queries.jobs()
+    assert job.file_size == big.stat().st_size and job.analysis["watertight"] is True
+    assert_clean(session)

@@ -185,13 +185,46 @@ def test_security_headers_and_styled_errors(app) -> None:
     assert "Traceback" not in text and "ZeroDivision" not in text
 
 
-def test_healthz_reports_database_and_storage(client, desk) -> None:
+def test_healthz_reports_database_storage_and_disk(client, desk) -> None:
     ok = client.get("/healthz")
     assert ok.status_code == 200 and ok.json == {"status": "ok", "database": "ok",
-                                                   "storage": "ok"}
+                                                   "storage": "ok", "disk": "ok"}
     (desk.store.root / ".incoming").rename(desk.store.root / ".incoming-away")
     failing = client.get("/healthz")
-    assert failing.status_code == 503 and failing.json["storage"] == "unreachable"
+    assert failing.status_code == 503 and failing.json["storage"] == "unwritable or unreachable"
+
+
+def test_healthz_reports_low_disk_space(tmp_path) -> None:
+    from core.config import load_config
+    from core.desk import init_desk, open_desk
+    from intake import create_app
+
+    config = load_config(data_dir=tmp_path / "data",
+                         env={"PRINTDESK_LIMITS_MIN_FREE_DISK_MB": str(10**7)})
+    init_desk(config, "lab-password-1").close()
+    desk = open_desk(config)
+    try:
+        response = create_app(config, desk, {"TESTING": True}).test_client().get("/healthz")
+        assert response.status_code == 503
+        assert response.json["disk"].startswith("low: ") and "under 10000000 MB" in response.json["disk"]
+    finally:
+        desk.close()
+
+
+def test_healthz_notices_a_missing_or_replaced_database_file(client, desk) -> None:
+    import shutil
+
+    path = desk.config.data_dir / "printdesk.db"
+    shutil.copy(path, path.with_suffix(".copy"))
+    path.rename(path.with_suffix(".away"))
+    missing = client.get("/healthz")
+    assert missing.status_code == 503 and missing.json["database"].startswith("missing: ")
+    path.with_suffix(".copy").rename(path)  # same name, another file
+    replaced = client.get("/healthz")
+    assert replaced.status_code == 503 and replaced.json["database"].startswith("replaced: ")
+    path.unlink()
+    path.with_suffix(".away").rename(path)
+    assert client.get("/healthz").status_code == 200
 
 
 def test_theme_colours_come_from_configuration(client) -> None:

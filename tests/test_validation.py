@@ -4,7 +4,7 @@ import pytest
 
 from core.config import load_config
 from core.errors import ValidationError
-from core.validation import validate_submission
+from core.validation import MAX_FILENAME, check_file, clean_filename, validate_submission
 from core.values import Submission, SubmissionForm
 from tests.conftest import form
 
@@ -223,3 +223,21 @@ def test_an_empty_form_names_every_required_field(config):
     errors = info.value.errors
     assert {"student_name", "student_email", "discipline", "class_number", "print_method",
             "printer", "consent", "file"} <= set(errors)
+
+
+@pytest.mark.parametrize(("given", "stored"), [
+    ("C:\\Users\\jane\\Desktop\\part.stl", "part.stl"),
+    ("pa\x00rt.stl", "part.stl"),
+    ("invoice\u202eltS.exe.stl", "invoiceltS.exe.stl"),  # no right-to-left override
+    ("zero\u200bwidth\u2066.stl", "zerowidth.stl"),
+    ("tab\tand\nnewline.stl", "tabandnewline.stl"),
+    ("  spaced   out  .stl", "spaced out .stl"),
+    ("a" * 300 + ".3mf", "a" * 116 + ".3mf"),
+])
+def test_stored_file_names_are_cleaned_and_capped_keeping_the_extension(given, stored) -> None:
+    assert clean_filename(given) == stored
+    assert len(clean_filename(given)) <= MAX_FILENAME
+
+
+def test_a_file_name_of_only_control_characters_is_no_file_name(config) -> None:
+    assert check_file(config, "\u202e\x00\u200b", 100) == "Choose a model file to upload."
