@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtWidgets import QApplication
 
 from core.config import load_config
-from core.console import ConsoleServices
-from core.demo import fill_demo
+from core.console.services import ConsoleServices
 from core.desk import init_desk, open_desk
 from desktop.app import make_app
 from desktop.window import MainWindow
+from printdesk.demo import fill_demo
 
 PASSWORD = "bench-password"
 

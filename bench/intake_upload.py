@@ -7,7 +7,7 @@ Run it from the checkout with the project's virtualenv:
 It makes a throw-away data folder and a closed torus of 983,040 triangles written as a 49 MB
 binary STL (tests/realsize.py), then measures, each in one run:
 
-* the model check (`core.mesh.analyse_model`) in a fresh process: seconds and peak RSS
+* the model check (`core.mesh.analysis.analyse_model`) in a fresh process: seconds and peak RSS
   (targets: ≤ 1.0 s, ≤ 250 MB);
 * one upload through `printdesk intake` (its own process, waitress, the real multipart path):
   seconds from the first byte sent to the 303 of the success page, divided by a plain copy of
@@ -54,7 +54,7 @@ ANALYSE = """
 import json, resource, sys, time
 from pathlib import Path
 from core.config import load_config
-from core.mesh import analyse_model
+from core.mesh.analysis import analyse_model
 config = load_config(data_dir=Path(sys.argv[2]), env={})
 started = time.perf_counter()
 result = analyse_model(Path(sys.argv[1]), ".stl", config, "Prusa XL", "Filament")

@@ -15,21 +15,21 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, select
 
-from core import passwords, tokens
 from core.config import Config
-from core.errors import NotInitialisedError, StorageError, ValidationError
-from core.statuses import STATUS_ORDER
+from core.domain import passwords, tokens
+from core.domain.errors import NotInitialisedError, StorageError, ValidationError
+from core.domain.statuses import STATUS_ORDER
 from storage.engine import Database, open_database, sqlite_path
 from storage.filestore import FileStore
 from storage.migrate import upgrade
 from storage.tables import SettingRow
 
 if TYPE_CHECKING:
-    from core.queries import Queries
-    from core.recovery import Recovery
-    from core.student import StudentQueries
-    from core.submit import MemoryBudget
-    from core.workflow import Workflow
+    from core.jobs.queries import Queries
+    from core.jobs.student import StudentQueries
+    from core.jobs.submit import MemoryBudget
+    from core.jobs.workflow import Workflow
+    from core.ops.recovery import Recovery
 
 log = logging.getLogger(__name__)
 
@@ -54,31 +54,31 @@ class Desk:
 
     @cached_property
     def workflow(self) -> Workflow:
-        from core.workflow import Workflow
+        from core.jobs.workflow import Workflow
 
         return Workflow(self)
 
     @cached_property
     def queries(self) -> Queries:
-        from core.queries import Queries
+        from core.jobs.queries import Queries
 
         return Queries(self)
 
     @cached_property
     def student(self) -> StudentQueries:
-        from core.student import StudentQueries
+        from core.jobs.student import StudentQueries
 
         return StudentQueries(self)
 
     @cached_property
     def analysis_budget(self) -> MemoryBudget:
-        from core.submit import MemoryBudget
+        from core.jobs.submit import MemoryBudget
 
         return MemoryBudget(self.config.analysis_memory_mb * 1024 * 1024)
 
     @cached_property
     def recovery(self) -> Recovery:
-        from core.recovery import Recovery
+        from core.ops.recovery import Recovery
 
         return Recovery(self)
 

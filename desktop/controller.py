@@ -9,9 +9,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from core.desk import Desk
-from core.errors import ConcurrencyError, PrintDeskError, ValidationError
-from core.statuses import TRANSITIONS, Action
-from core.values import Job
+from core.domain.errors import ConcurrencyError, PrintDeskError, ValidationError
+from core.domain.statuses import TRANSITIONS, Action
+from core.domain.values import Job
 from desktop.dialogs import ApproveDialog, OverrideDialog, RejectDialog, TextDialog, confirm
 from desktop.tasks import TaskRunner
 

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.statuses import TRANSITIONS, Action, allowed_actions
-from core.values import Event, Job
+from core.domain.statuses import TRANSITIONS, Action, allowed_actions
+from core.domain.values import Event, Job
 from desktop.plain import plain_label, plain_tip
 
 # Shown in the pane's action row; the rest (notes, fields) have their own controls.

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import defaults, pricing
 from core.config import Config
-from core.statuses import Status
-from core.values import Job
+from core.domain import defaults, pricing
+from core.domain.statuses import Status
+from core.domain.values import Job
 from desktop.plain import plain_label
 
 

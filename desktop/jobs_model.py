@@ -22,8 +22,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QPixmap
 
-from core.statuses import Status
-from core.values import Job
+from core.domain.statuses import Status
+from core.domain.values import Job
 from desktop.plain import plain_tip
 
 COL_THUMB, COL_NEW, COL_NAME, COL_STANDARD, COL_SUBMITTED, COL_AGE, COL_PRINTER, COL_COLOR, \

@@ -13,8 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
+from core.console.watch import ChangeWatcher
 from core.desk import Desk
-from core.watch import ChangeWatcher
 from desktop.plain import escaped
 
 

@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from core.desk import Desk
-from core.errors import ValidationError
+from core.domain.errors import ValidationError
 from desktop.tasks import TaskRunner
 
 INPUT_EVENTS = {

@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.console import ConsoleServices
+from core.console.services import ConsoleServices
+from core.console.slicers import Slicer
 from core.desk import Desk
-from core.errors import ValidationError
-from core.health import safe_url
-from core.slicers import Slicer
+from core.domain.errors import ValidationError
+from core.ops.health import safe_url
 from desktop.plain import plain_label
 
 EXTENSIONS = (".stl", ".obj", ".3mf", ".form", ".gcode", ".bgcode")

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.console import ConsoleServices
+from core.console.services import ConsoleServices
 from core.desk import Desk
-from core.statuses import ACTIVE_STATUSES, STATUS_LABELS, STATUS_ORDER, Status
-from core.values import Job
+from core.domain.statuses import ACTIVE_STATUSES, STATUS_LABELS, STATUS_ORDER, Status
+from core.domain.values import Job
 from desktop.controller import ActionController
 from desktop.detail import DetailPane
 from desktop.icon import app_icon

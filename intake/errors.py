@@ -8,7 +8,7 @@ from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from core import faults
+from core.ops import faults
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
 
-from core.address import base_url_for
 from core.config import Config
+from core.config.address import base_url_for
 from core.desk import open_desk
 from intake import create_app
 from intake.errors import page, too_large_text

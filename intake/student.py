@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
-from core.errors import JobNotFound, TokenError
+from core.domain.errors import JobNotFound, TokenError
 from intake.context import desk
 from intake.errors import page
 

@@ -6,9 +6,9 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from core.config import Config
-from core.defaults import METHOD_DESCRIPTIONS
-from core.errors import JobNotFound, TokenError, ValidationError
-from core.values import SubmissionForm
+from core.domain.defaults import METHOD_DESCRIPTIONS
+from core.domain.errors import JobNotFound, TokenError, ValidationError
+from core.domain.values import SubmissionForm
 from intake.context import desk
 from intake.uploads import spooled_upload
 

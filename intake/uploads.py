@@ -8,8 +8,8 @@ from typing import IO, Any
 from flask import Flask, g
 from flask import Request as FlaskRequest
 
-from core.uploads import SpoolFile, discard, new_spool_file
-from core.values import Upload
+from core.domain.values import Upload
+from core.jobs.uploads import SpoolFile, discard, new_spool_file
 from intake.context import desk
 
 

@@ -11,14 +11,14 @@ from collections.abc import Callable, Sequence
 
 from core import __version__
 from core.config import Config, load_config
-from core.errors import (
+from core.domain.errors import (
     ConfigError,
     NotInitialisedError,
     PrintDeskError,
     StorageError,
     ValidationError,
 )
-from core.logsetup import setup_logging
+from core.ops.logsetup import setup_logging
 
 OK, PROBLEMS, USAGE, NOT_READY, REFUSED = 0, 1, 2, 3, 4
 
@@ -151,9 +151,9 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
 def setup_address(args: argparse.Namespace, config: Config, interactive: bool) -> Config:
     """Record the address students use (asked, given, or derived) in the configuration file,
     unless one is configured already; returns the configuration as it now reads."""
-    from core.address import suggested_base_url
     from core.config import check_base_url
-    from core.config_file import update_config_file
+    from core.config.address import suggested_base_url
+    from core.config.file import update_config_file
 
     public = getattr(args, "public_url", None)
     local = getattr(args, "local_only", False)
@@ -189,7 +189,7 @@ def cmd_password(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
     from core.desk import open_desk
-    from core.health import run_checks
+    from core.ops.health import run_checks
 
     desk = open_desk(config, repair=False)
     try:
@@ -211,7 +211,7 @@ def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace, config: Config) -> int:
-    from core.rebuild import rebuild
+    from core.ops.rebuild import rebuild
 
     report = rebuild(config, force=args.force)
     print(f"Rebuilt the database from {report.jobs} job folders ({report.events} events).")
@@ -260,8 +260,8 @@ def cmd_console(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
-    from core.demo import fill_demo
     from core.desk import init_desk, open_desk
+    from printdesk.demo import fill_demo
 
     if args.jobs < 1 or args.jobs > 100_000:
         raise ValidationError({"jobs": "--jobs must be between 1 and 100000."})
@@ -288,7 +288,7 @@ def cmd_intake(args: argparse.Namespace, config: Config) -> int:
 
 
 def _safe(url: str) -> str:
-    from core.health import safe_url
+    from core.ops.health import safe_url
 
     return safe_url(url)
 

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 
 from core.config import Config, load_config
 from core.desk import Desk, init_desk, open_desk
-from core.values import SubmissionForm, SubmitResult, Upload
+from core.domain.values import SubmissionForm, SubmitResult, Upload
 
 # Fixtures of the PostgreSQL server and the console live in their own modules.
 pytest_plugins = ["tests.pgserver", "tests.console_helpers"]

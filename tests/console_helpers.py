@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from core.console import ConsoleServices
+from core.console.services import ConsoleServices
 from core.desk import Desk
 from desktop.app import make_app
 from desktop.window import MainWindow

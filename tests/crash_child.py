@@ -11,12 +11,12 @@ import signal
 import sys
 from pathlib import Path
 
-import core.submit
-import core.unit
+import core.jobs.submit
+import core.jobs.unit
 import storage.filestore
 from core.config import load_config
 from core.desk import open_desk
-from core.values import SubmissionForm, Upload
+from core.domain.values import SubmissionForm, Upload
 from storage.filestore import FileStore
 
 
@@ -46,21 +46,21 @@ def after(owner: object, name: str) -> None:
 
 
 def mid_copy() -> None:
-    original = core.submit.copy_and_hash
+    original = core.jobs.submit.copy_and_hash
 
     def wrapper(source: Path, target: Path) -> tuple[int, str]:
         target.write_bytes(source.read_bytes()[:100])
         die()
         return original(source, target)
 
-    core.submit.copy_and_hash = wrapper
+    core.jobs.submit.copy_and_hash = wrapper
 
 
 STEPS = {
     # a transition (approve: Uploaded → Pending)
     "before_move": lambda: before(FileStore, "move"),
     "after_move": lambda: after(FileStore, "move"),
-    "after_commit": lambda: before(core.unit, "write_metadata"),
+    "after_commit": lambda: before(core.jobs.unit, "write_metadata"),
     "mid_metadata": lambda: before(storage.filestore.os, "replace"),
     "after_metadata": lambda: after(FileStore, "write_metadata"),
     # a submission

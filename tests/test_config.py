@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from core.config import load_config
-from core.errors import ConfigError
+from core.domain.errors import ConfigError
 
 PRINTER = '[[printers]]\nname = "Prusa MK4S"\nmethod = "Filament"\nbuild_volume_mm = [250, 210, 220]\n'
 

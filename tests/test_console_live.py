@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 
-from core.console_settings import ConsoleSettings
+from core.console.settings import ConsoleSettings
 from tests.conftest import ROOT, model, submit
 from tests.console_helpers import select, unlock
 
@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from core.config import load_config
 from core.desk import open_desk
-from core.values import SubmissionForm, Upload
+from core.domain.values import SubmissionForm, Upload
 desk = open_desk(load_config(data_dir=sys.argv[1], env={}))
 form = SubmissionForm("Remote Student", "remote@example.edu", "Art", "ART 1000", "Filament",
                       "Blue", "Prusa MK4S", "yes")

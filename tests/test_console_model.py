@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 
-from core.statuses import Status
+from core.domain.statuses import Status
 from desktop.jobs_model import (
     AGE_COLOURS,
     COL_AGE,

@@ -50,7 +50,7 @@ def check_labels(widget: QWidget, where: str) -> int:
 
 
 def test_student_markup_is_shown_as_text_everywhere(qtbot, window, desk) -> None:
-    from core.values import SubmissionForm, Upload
+    from core.domain.values import SubmissionForm, Upload
 
     form = SubmissionForm(student_name=NAME, student_email="jane.doe@example.edu",
                           discipline="Architecture", class_number=CLASS,

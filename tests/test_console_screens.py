@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from core.statuses import Status
+from core.domain.statuses import Status
 from tests.conftest import submit
 from tests.console_helpers import on_next_dialog, screenshot, select, unlock
 

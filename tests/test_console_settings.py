@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from core.config import Config
-from core.console_settings import ConsoleSettings, load_settings, save_settings, settings_path
-from core.errors import ValidationError
+from core.console.settings import ConsoleSettings, load_settings, save_settings, settings_path
+from core.domain.errors import ValidationError
 
 
 def test_no_file_means_defaults(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_the_bounds_are_accepted(tmp_path: Path) -> None:
 def test_a_corrupt_file_gives_defaults_and_a_warning(tmp_path: Path, content: bytes,
                                                      caplog: pytest.LogCaptureFixture) -> None:
     settings_path(tmp_path).write_bytes(content)
-    with caplog.at_level(logging.WARNING, logger="core.console_settings"):
+    with caplog.at_level(logging.WARNING, logger="core.console.settings"):
         assert load_settings(tmp_path) == ConsoleSettings()
     assert "console settings" in caplog.text
 
@@ -87,7 +87,7 @@ def test_a_corrupt_file_gives_defaults_and_a_warning(tmp_path: Path, content: by
 def test_one_bad_value_keeps_the_rest(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     settings_path(tmp_path).write_text(json.dumps(
         {"slicers": {".stl": "/a"}, "sound": False, "timezone": "Nowhere/Land", "future_key": 1}))
-    with caplog.at_level(logging.WARNING, logger="core.console_settings"):
+    with caplog.at_level(logging.WARNING, logger="core.console.settings"):
         settings = load_settings(tmp_path)
     assert settings == ConsoleSettings(slicers={".stl": "/a"}, sound=False)
     assert "timezone" in caplog.text

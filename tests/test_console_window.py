@@ -8,7 +8,7 @@ import sys
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from core.statuses import Status
+from core.domain.statuses import Status
 from desktop.dialogs import ApproveDialog, OverrideDialog, RejectDialog
 from tests.conftest import ROOT, submit
 from tests.console_helpers import accept_message, on_next_dialog, refreshed, select, unlock
@@ -51,7 +51,7 @@ def test_idle_relocks_and_ctrl_l_locks(qtbot, window) -> None:
 
 
 def test_first_run_asks_to_set_the_password(qtbot, config, tmp_path) -> None:
-    from core.console import ConsoleServices
+    from core.console.services import ConsoleServices
     from core.desk import init_desk, open_desk
     from desktop.window import MainWindow
 

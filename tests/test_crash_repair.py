@@ -12,7 +12,7 @@ import pytest
 
 from core.config import Config
 from core.desk import Desk, open_desk
-from core.statuses import Status
+from core.domain.statuses import Status
 from tests.conftest import ROOT, model, submit
 
 TRANSITION_STEPS = {

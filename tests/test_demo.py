@@ -1,4 +1,4 @@
-"""core.demo: sample jobs made through the real workflow service, every one of them consistent."""
+"""printdesk.demo: sample jobs made through the real workflow service, every one of them consistent."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from core.config import load_config
-from core.demo import DemoReport, fill_demo
 from core.desk import Desk, init_desk, open_desk, utcnow
-from core.statuses import Status
+from core.domain.statuses import Status
+from printdesk.demo import DemoReport, fill_demo
 from tests.conftest import PASSWORD
 
 JOBS = 40

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.desk import Desk
-from core.errors import StorageError
+from core.domain.errors import StorageError
 from storage.filestore import FileStore, PathEscape, StoreError
 from tests.conftest import submit
 

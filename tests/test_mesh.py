@@ -1,4 +1,4 @@
-"""The model check (core.mesh) on real files from tests/models/, and the 3MF ZIP safety checks."""
+"""The model check (core.mesh.analysis) on real files from tests/models/, and the 3MF ZIP safety checks."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 import trimesh
 
-from core import mesh as mesh_module
 from core.config import Config, Printer
-from core.errors import PrintDeskError
-from core.mesh import ModelRejected, analyse_model
-from core.zipcheck import check_zip
+from core.domain.errors import PrintDeskError
+from core.mesh import analysis as mesh_module
+from core.mesh.analysis import ModelRejected, analyse_model
+from core.mesh.zipcheck import check_zip
 from tests.conftest import model
 
 ALL_PRINTERS = {"Prusa MK4S", "Prusa XL", "Raise3D Pro 2 Plus", "Formlabs Form 3"}
@@ -392,7 +392,7 @@ def test_custom_printer_list_is_used(config, tmp_path):
 def test_the_labs_3mf_limits_are_honoured(tmp_path) -> None:
     """[limits] max_3mf_entries and max_3mf_uncompressed_mb reach the model check."""
     from core.config import load_config
-    from core.mesh import ModelRejected, analyse_model
+    from core.mesh.analysis import ModelRejected, analyse_model
 
     source = model("pyramids.3mf")
     with zipfile.ZipFile(source) as archive:

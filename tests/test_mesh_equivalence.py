@@ -1,8 +1,8 @@
-"""core.meshcalc and the binary STL reader against trimesh itself, the reference they replace.
+"""core.mesh.calc and the binary STL reader against trimesh itself, the reference they replace.
 
 Every expected value here comes from trimesh at test time (`trimesh.Trimesh(vertices, faces,
 process=True)` on the very arrays `read_mesh` returns, and trimesh's own STL loader), never from
-numbers written down from core.meshcalc's output.
+numbers written down from core.mesh.calc's output.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import pytest
 import trimesh
 from trimesh.exchange.stl import load_stl
 
-from core import mesh as mesh_module
-from core import meshcalc
-from core.mesh import ModelRejected, analyse_model, read_mesh
+from core.mesh import analysis as mesh_module
+from core.mesh import calc as meshcalc
+from core.mesh.analysis import ModelRejected, analyse_model, read_mesh
 from tests.conftest import MODELS
 
 KINDS = {".stl", ".obj", ".3mf"}
@@ -62,7 +62,7 @@ def ours(vertices: np.ndarray, faces: np.ndarray) -> meshcalc.MeshFacts:
 
 
 def assert_same(vertices: np.ndarray, faces: np.ndarray, bodies: bool = True) -> meshcalc.MeshFacts:
-    """core.meshcalc's answers on these arrays are trimesh's."""
+    """core.mesh.calc's answers on these arrays are trimesh's."""
     theirs = reference(vertices, faces)
     facts = ours(vertices, faces)
     assert len(facts.vertices) == len(theirs.vertices)
@@ -402,8 +402,8 @@ def test_ascii_stl_is_read_by_trimesh_and_analysed_the_same(config, tmp_path):
 
 
 def test_face_with_a_missing_corner_is_refused(config, tmp_path, monkeypatch):
-    # The readers refuse these themselves (trimesh's OBJ parser, core.threemf); should one ever let
-    # such a face through, the analysis refuses it rather than failing on an IndexError.
+    # The readers refuse these themselves (trimesh's OBJ parser, core.mesh.threemf); should one
+    # ever let such a face through, the analysis refuses it rather than failing on an IndexError.
     vertices, faces = box()
     faces[5, 1] = len(vertices)
     monkeypatch.setattr(mesh_module, "read_mesh", lambda path, kind, **_limits: ((vertices, faces), None))

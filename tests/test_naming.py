@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from core import defaults
-from core.naming import FOLDER_NAME_RE, new_short_id, standard_name
+from core.domain import defaults
+from core.domain.naming import FOLDER_NAME_RE, new_short_id, standard_name
 
 SID = "a1b2c3"
 

@@ -13,9 +13,9 @@ from sqlalchemy import text
 
 from core.config import Config, load_config
 from core.desk import Desk, init_desk, open_desk
-from core.errors import ConcurrencyError
-from core.statuses import STATUS_ORDER, Status
-from core.values import Job
+from core.domain.errors import ConcurrencyError
+from core.domain.statuses import STATUS_ORDER, Status
+from core.domain.values import Job
 from tests.conftest import PASSWORD, model, submit
 
 pytestmark = pytest.mark.postgres

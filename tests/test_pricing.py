@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from core.config import load_config
-from core.pricing import money, quote, round_hours, to_decimal
+from core.domain.pricing import money, quote, round_hours, to_decimal
 
 D = Decimal
 

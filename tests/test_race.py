@@ -14,8 +14,8 @@ import pytest
 
 from core.config import Config, load_config
 from core.desk import Desk, open_desk
-from core.errors import ConcurrencyError
-from core.statuses import Status
+from core.domain.errors import ConcurrencyError
+from core.domain.statuses import Status
 from tests.conftest import submit
 
 ROUNDS = 200

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from core.config import Config
 from core.desk import Desk, open_desk
-from core.rebuild import rebuild
+from core.ops.rebuild import rebuild
 from tests.conftest import PASSWORD, submit
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from core import slicers
+from core.console import slicers
+from core.console.slicers import Slicer, SlicerError, choose_slicer, detect_slicers, launch, show_in_folder
 from core.desk import Desk
-from core.slicers import Slicer, SlicerError, choose_slicer, detect_slicers, launch, show_in_folder
 from tests.conftest import submit
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="uses sh scripts and sessions")

@@ -1,8 +1,8 @@
-"""The job lifecycle table of SPEC §3, written out independently of core.statuses.TRANSITIONS."""
+"""The job lifecycle table of SPEC §3, written out independently of core.domain.statuses.TRANSITIONS."""
 
 import pytest
 
-from core.statuses import (
+from core.domain.statuses import (
     ACTIVE_STATUSES,
     FINAL_STATUSES,
     STATUS_ORDER,

@@ -1,4 +1,4 @@
-"""core.thumbnails: headless PNG thumbnails and the job folder's thumbnail.png."""
+"""core.mesh.thumbnails: headless PNG thumbnails and the job folder's thumbnail.png."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import trimesh
 from PIL import Image
 
 from core.desk import Desk
-from core.mesh import ModelRejected
-from core.thumbnails import THUMBNAIL, ThumbnailError, ensure_thumbnail, render_thumbnail
+from core.mesh.analysis import ModelRejected
+from core.mesh.thumbnails import THUMBNAIL, ThumbnailError, ensure_thumbnail, render_thumbnail
 from tests.conftest import model, submit
 
 PNG = b"\x89PNG\r\n\x1a\n"

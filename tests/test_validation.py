@@ -3,9 +3,9 @@
 import pytest
 
 from core.config import load_config
-from core.errors import ValidationError
-from core.validation import MAX_FILENAME, check_file, clean_filename, validate_submission
-from core.values import Submission, SubmissionForm
+from core.domain.errors import ValidationError
+from core.domain.validation import MAX_FILENAME, check_file, clean_filename, validate_submission
+from core.domain.values import Submission, SubmissionForm
 from tests.conftest import form
 
 MB = 1024 * 1024

@@ -9,15 +9,15 @@ from decimal import Decimal
 import pytest
 
 from core.desk import Desk, open_desk
-from core.errors import (
+from core.domain.errors import (
     ConcurrencyError,
     StorageError,
     TokenError,
     TransitionRefused,
     ValidationError,
 )
-from core.statuses import Status
-from core.values import Job, Upload
+from core.domain.statuses import Status
+from core.domain.values import Job, Upload
 from tests.conftest import model, submit
 
 
@@ -192,7 +192,7 @@ def test_override_reviewed_notes_and_fields(desk: Desk) -> None:
 
 
 def test_the_email_cap_is_rechecked_inside_the_write(desk) -> None:
-    from core.submit import _store, check_submission
+    from core.jobs.submit import _store, check_submission
     from tests.conftest import form
 
     for _ in range(desk.config.max_active_jobs_per_email - 1):
@@ -211,9 +211,9 @@ def test_the_email_cap_is_rechecked_inside_the_write(desk) -> None:
 
 
 def test_a_name_clash_never_deletes_the_existing_folder(desk, monkeypatch) -> None:
-    import core.naming
+    import core.domain.naming
 
-    monkeypatch.setattr(core.naming, "new_short_id", lambda length=6: "abc123")
+    monkeypatch.setattr(core.domain.naming, "new_short_id", lambda length=6: "abc123")
     existing = desk.store.root / "Uploaded" / "JaneDoe_Filament_Blue_abc123"
     existing.mkdir()
     (existing / "precious.gcode").write_text("G1 X0")

@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO
 
-from core.errors import PrintDeskError
+from core.domain.errors import PrintDeskError
 
 MiB = 1024 * 1024
 _READ = 64 * 1024  # compressed bytes read per step

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import naming, tokens
-from core.errors import StorageError, ValidationError
-from core.mesh import ModelRejected, analyse_model
-from core.records import job_value, metadata_document
-from core.statuses import ACTIVE_STATUSES, Action, Actor, Status
-from core.unit import add_event
-from core.validation import extension_of, validate_submission
-from core.values import Job, Submission, SubmissionForm, SubmitResult, Upload
+from core.domain import naming, tokens
+from core.domain.errors import StorageError, ValidationError
+from core.domain.statuses import ACTIVE_STATUSES, Action, Actor, Status
+from core.domain.validation import extension_of, validate_submission
+from core.domain.values import Job, Submission, SubmissionForm, SubmitResult, Upload
+from core.jobs.records import job_value, metadata_document
+from core.jobs.unit import add_event
+from core.mesh.analysis import ModelRejected, analyse_model
 from storage.filestore import StoreError
 from storage.tables import JobRow
 
@@ -169,7 +169,7 @@ def _over_limit(desk: Desk, email: str, session: Session | None = None) -> str |
 
 
 def submit(desk: Desk, form: SubmissionForm, upload: Upload) -> SubmitResult:
-    """Check and store a submission. An `owned` upload (a spool file from core.uploads) is moved
+    """Check and store a submission. An `owned` upload (a spool file from core.jobs.uploads) is moved
     into the job, not copied, and is deleted whatever happens."""
     try:
         clean, analysis = check_submission(desk, form, upload)

@@ -11,8 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from core.statuses import Actor, Status
-from core.values import Event, Job
+from core.domain.statuses import Actor, Status
+from core.domain.values import Event, Job
 from storage.tables import EventRow, JobRow
 from storage.types import ExactDecimal, UTCDateTime
 

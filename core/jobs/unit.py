@@ -1,6 +1,6 @@
 """One transition as one unit: lock, database row + event, folder move, commit, metadata.json.
 
-Order, and what a crash between two steps leaves (repaired by core.recovery):
+Order, and what a crash between two steps leaves (repaired by core.ops.recovery):
   1. take the job's lock file (cross-process);
   2. BEGIN IMMEDIATE; check the version and the rule; update the row (version + 1); add the event;
   3. rename the job folder into its new status folder;      crash → folder ahead of the database
@@ -20,10 +20,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import ConcurrencyError, JobNotFound, StorageError, TransitionRefused
-from core.records import job_value, metadata_document
-from core.statuses import TRANSITIONS, Action, Actor, Status
-from core.values import Job
+from core.domain.errors import ConcurrencyError, JobNotFound, StorageError, TransitionRefused
+from core.domain.statuses import TRANSITIONS, Action, Actor, Status
+from core.domain.values import Job
+from core.jobs.records import job_value, metadata_document
 from storage.filestore import StoreError
 from storage.tables import EventRow, JobRow
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from core.statuses import Actor, Status
+from core.domain.statuses import Actor, Status
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Upload:
 
     path: Path
     original_filename: str
-    # True for a spool file from core.uploads: submit moves it into the job and always removes it.
+    # True for a spool file from core.jobs.uploads: submit moves it into the job and always removes it.
     owned: bool = False
     # Size and SHA-256 when whoever wrote the file already knows them (a hashing spool file),
     # so the file is not read again; the file must already be flushed to disk (fsync).

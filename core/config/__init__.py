@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
-from core import defaults
-from core.address import base_url_for
-from core.errors import ConfigError
+from core.config.address import base_url_for
+from core.domain import defaults
+from core.domain.errors import ConfigError
 
 APP_NAME = "PrintDesk"
 CONFIG_NAME = "printdesk.toml"

@@ -25,11 +25,11 @@ from types import MappingProxyType
 
 import trimesh
 
-from core import defaults, naming
 from core.config import Config
 from core.desk import Desk, open_desk
-from core.statuses import ACTIVE_STATUSES, Status
-from core.values import Job, SubmissionForm, Upload
+from core.domain import defaults, naming
+from core.domain.statuses import ACTIVE_STATUSES, Status
+from core.domain.values import Job, SubmissionForm, Upload
 
 FIRST = tuple(", ".join((
     "José, María, Zoë, Chloé, Björn, Søren, Łukasz, Siobhán, Mary-Jane, Jean-Luc, Anaïs, François",

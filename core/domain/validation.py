@@ -8,8 +8,8 @@ from pathlib import PurePath
 from email_validator import EmailNotValidError, validate_email
 
 from core.config import Config
-from core.errors import ValidationError
-from core.values import Submission, SubmissionForm
+from core.domain.errors import ValidationError
+from core.domain.values import Submission, SubmissionForm
 
 YES = {"yes", "y", "true", "on", "1"}
 MAX_FILENAME = 120  # characters kept of a student's file name, extension included

@@ -10,11 +10,11 @@ import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from core.console_settings import ConsoleSettings, load_settings, save_settings
+from core.console.settings import ConsoleSettings, load_settings, save_settings
+from core.console.slicer_detect import detect_slicers
+from core.console.slicers import Slicer, choose_slicer, job_file, open_job_in_slicer, show_job_in_folder
 from core.desk import Desk
-from core.slicer_detect import detect_slicers
-from core.slicers import Slicer, choose_slicer, job_file, open_job_in_slicer, show_job_in_folder
-from core.values import Job
+from core.domain.values import Job
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class ConsoleServices:
         show_job_in_folder(self.desk, job)
 
     def thumbnail(self, job: Job) -> bytes | None:
-        from core.thumbnails import ensure_thumbnail
+        from core.mesh.thumbnails import ensure_thumbnail
 
         path = ensure_thumbnail(self.desk, job)
         try:

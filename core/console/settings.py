@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.errors import StorageError, ValidationError
+from core.domain.errors import StorageError, ValidationError
 from storage.filestore import atomic_write_bytes
 
 if TYPE_CHECKING:

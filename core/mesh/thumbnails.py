@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw
 
-from core.errors import JobNotFound
-from core.mesh import ModelRejected, read_mesh, zip_limits
-from core.validation import extension_of
+from core.domain.errors import JobNotFound
+from core.domain.validation import extension_of
+from core.mesh.analysis import ModelRejected, read_mesh, zip_limits
 from storage.filestore import StoreError, atomic_write_bytes
 
 if TYPE_CHECKING:
     from core.desk import Desk
-    from core.values import Job
+    from core.domain.values import Job
 
 log = logging.getLogger(__name__)
 

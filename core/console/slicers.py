@@ -1,7 +1,7 @@
 """Open a job's file in a slicer, detached, and reveal it in the file manager (SPEC §7).
 
 The console calls these from a worker thread; nothing here waits for the program it starts, so a
-slow or hung slicer can never freeze the window. Detection lives in core.slicer_detect.
+slow or hung slicer can never freeze the window. Detection lives in core.console.slicer_detect.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.errors import PrintDeskError
-from core.slicer_detect import FORWARD, KNOWN, Slicer, detect_slicers, is_program
+from core.console.slicer_detect import FORWARD, KNOWN, Slicer, detect_slicers, is_program
+from core.domain.errors import PrintDeskError
 from storage.filestore import StoreError
 
 if TYPE_CHECKING:
     from core.desk import Desk
-    from core.values import Job
+    from core.domain.values import Job
 
 __all__ = ["Slicer", "SlicerError", "choose_slicer", "detect_slicers", "job_file", "launch",
            "open_job_in_slicer", "show_in_folder", "show_job_in_folder"]

@@ -2,7 +2,7 @@
 
 `analyse_model(path, extension, config, printer, method)` returns a JSON-serialisable dict (stored
 in a JSON column, shown on the success page and in the console) or raises `ModelRejected` (defined
-in core.zipcheck, re-exported here) with a message for the student. Keys:
+in core.mesh.zipcheck, re-exported here) with a message for the student. Keys:
 
   bbox_mm       [x, y, z] size of the bounding box in mm, rounded to 0.1
   triangles     number of triangles
@@ -26,8 +26,8 @@ in core.zipcheck, re-exported here) with a message for the student. Keys:
 A binary STL is read here, in chunks straight into a float32 array (a 50 MB upload must not cost
 ten times that); ASCII STL and OBJ files are read with trimesh's text parsers on an open binary
 file and never through `trimesh.load`, which would resolve an OBJ's `mtllib` (or textures) against
-the file system. A 3MF is read by core.threemf (the standard library's expat) after `check_zip`.
-The geometry (merging corners, watertightness, volume, size) is core.meshcalc's numpy version of
+the file system. A 3MF is read by core.mesh.threemf (the standard library's expat) after `check_zip`.
+The geometry (merging corners, watertightness, volume, size) is core.mesh.calc's numpy version of
 what `trimesh.Trimesh(process=True)` reports, with the same answers.
 """
 
@@ -49,11 +49,12 @@ from trimesh.exchange.obj import load_obj
 from trimesh.exchange.stl import load_stl_ascii
 from trimesh.geometry import triangulate_quads
 
-from core import defaults, meshcalc
 from core.config import Config, Printer
-from core.pricing import money, quote
-from core.threemf import ArraysT, join_pieces, read_3mf
-from core.zipcheck import ModelRejected, check_zip
+from core.domain import defaults
+from core.domain.pricing import money, quote
+from core.mesh import calc as meshcalc
+from core.mesh.threemf import ArraysT, join_pieces, read_3mf
+from core.mesh.zipcheck import ModelRejected, check_zip
 
 __all__ = ["ModelRejected", "analyse_model"]
 

@@ -1,4 +1,4 @@
-"""Detect and repair what a crash mid-transition leaves (see core.unit for the order of steps).
+"""Detect and repair what a crash mid-transition leaves (see core.jobs.unit for the order of steps).
 
 Run at every start (cheap: one listing of the status folders and one query) and by
 `printdesk doctor [--repair]` (deep: also reads every metadata.json). Each repair is done under
@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from core.records import records_from_metadata
-from core.statuses import Action, Actor, Status
-from core.unit import add_event, write_metadata
-from core.uploads import stale_spool_files
-from core.values import Problem
+from core.domain.statuses import Action, Actor, Status
+from core.domain.values import Problem
+from core.jobs.records import records_from_metadata
+from core.jobs.unit import add_event, write_metadata
+from core.jobs.uploads import stale_spool_files
 from storage.filestore import StoreError
 from storage.tables import EventRow, JobRow
 

@@ -1,4 +1,4 @@
-"""A 3MF reader on the standard library's expat, for files that passed core.zipcheck.
+"""A 3MF reader on the standard library's expat, for files that passed core.mesh.zipcheck.
 
 trimesh's own 3MF reader needs networkx and lxml, ignores the file's `unit` attribute (a model
 drawn in inches comes out 25.4 times too small), and would follow whatever the XML asks for. This
@@ -18,7 +18,7 @@ from xml.parsers import expat
 
 import numpy as np
 
-from core.zipcheck import ModelRejected
+from core.mesh.zipcheck import ModelRejected
 
 MAX_TRIANGLES = 5_000_000  # after instancing: bounds memory for a "component bomb"
 MAX_COPIES = 100_000  # objects placed, counting every nested component

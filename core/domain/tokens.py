@@ -11,7 +11,7 @@ import secrets
 
 from itsdangerous import BadSignature, Signer
 
-from core.errors import TokenError
+from core.domain.errors import TokenError
 
 
 def new_secret() -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import tomlkit
 
-from core.errors import ConfigError
+from core.domain.errors import ConfigError
 from storage.filestore import atomic_write_bytes
 
 

@@ -1,6 +1,6 @@
 """Tell a passing fault of the lab PC (disk full, storage read-only or gone, database busy or
 unreachable) from a bug, so the fronts can say "try again in a few minutes" instead of
-"something went wrong". Every state change is one unit (core.unit, core.submit), so by the
+"something went wrong". Every state change is one unit (core.jobs.unit, core.jobs.submit), so by the
 time such an error reaches a front, nothing was half done.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from core.errors import StorageError
+from core.domain.errors import StorageError
 from storage.filestore import LockTimeout
 
 FULL = "full"

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from core import pricing, tokens
-from core.errors import JobNotFound, TokenError, TransitionRefused, ValidationError
-from core.statuses import Action, Status
-from core.student import USED, check_confirmation
-from core.submit import submit
-from core.unit import act
-from core.validation import validate_submission
-from core.values import Job, SubmissionForm, SubmitResult, Upload
+from core.domain import pricing, tokens
+from core.domain.errors import JobNotFound, TokenError, TransitionRefused, ValidationError
+from core.domain.statuses import Action, Status
+from core.domain.validation import validate_submission
+from core.domain.values import Job, SubmissionForm, SubmitResult, Upload
+from core.jobs.student import USED, check_confirmation
+from core.jobs.submit import submit
+from core.jobs.unit import act
 from storage.tables import JobRow
 
 if TYPE_CHECKING:

@@ -17,12 +17,12 @@ from pathlib import Path
 from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from core import tokens
 from core.config import Config
 from core.desk import SECRET_KEY, Desk, make_database, make_store
-from core.errors import PrintDeskError
-from core.records import records_from_metadata
-from core.values import Problem
+from core.domain import tokens
+from core.domain.errors import PrintDeskError
+from core.domain.values import Problem
+from core.jobs.records import records_from_metadata
 from storage.engine import sqlite_path
 from storage.filestore import StoreError
 from storage.migrate import upgrade

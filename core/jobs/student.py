@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from core import tokens
-from core.errors import JobNotFound, TokenError
-from core.records import event_value, job_value
-from core.statuses import Status
-from core.values import Event, Job
+from core.domain import tokens
+from core.domain.errors import JobNotFound, TokenError
+from core.domain.statuses import Status
+from core.domain.values import Event, Job
+from core.jobs.records import event_value, job_value
 from storage.tables import EventRow, JobRow
 
 if TYPE_CHECKING:
