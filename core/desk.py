@@ -1,103 +1,61 @@
-"""The service API both fronts call: open a data folder and get workflow, queries, recovery."""
+"""The service API both fronts and outside scripts call: `open_desk(config)` gives a Desk with
+`desk.workflow.<action>(...)`, `desk.queries` and `desk.student`, which take and return the plain
+immutable values re-exported here."""
 
 from __future__ import annotations
 
 import logging
 import os
 import shutil
-import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 
 from core.config import Config
+from core.context import PASSWORD_KEY, SECRET_KEY, Context, make_database, make_store, utcnow
 from core.domain import passwords, tokens
-from core.domain.errors import NotInitialisedError, StorageError, ValidationError
-from core.domain.statuses import STATUS_ORDER
-from storage.engine import Database, open_database, sqlite_path
-from storage.filestore import FileStore
+from core.domain.errors import (
+    ConcurrencyError,
+    NotInitialisedError,
+    PrintDeskError,
+    StorageError,
+    TransitionRefused,
+    ValidationError,
+)
+from core.domain.statuses import Status
+from core.domain.values import Job, SubmissionForm, SubmitResult, Upload
+from core.jobs.queries import Queries
+from core.jobs.student import StudentQueries
+from core.jobs.workflow import Workflow
+from core.ops.recovery import Recovery
+from storage.engine import sqlite_path
 from storage.migrate import upgrade
 from storage.tables import SettingRow
 
-if TYPE_CHECKING:
-    from core.jobs.queries import Queries
-    from core.jobs.student import StudentQueries
-    from core.jobs.submit import MemoryBudget
-    from core.jobs.workflow import Workflow
-    from core.ops.recovery import Recovery
-
 log = logging.getLogger(__name__)
 
-SECRET_KEY = "secret_key"
-PASSWORD_KEY = "staff_password_hash"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class Desk:
-    config: Config
-    db: Database
-    store: FileStore
-    machine: str = field(default_factory=socket.gethostname)
-    now: Callable[[], datetime] = utcnow
-    # (device, inode) of the SQLite file when opened: a file deleted or replaced under a running
-    # server is reported by health(), since SQLite would go on using the old one.
-    db_identity: tuple[int, int] | None = None
+class Desk(Context):
+    """The service API: `desk.workflow.<action>(...)` changes jobs, `desk.queries` and
+    `desk.student` read them; everything returned is a plain immutable value."""
 
     @cached_property
     def workflow(self) -> Workflow:
-        from core.jobs.workflow import Workflow
-
         return Workflow(self)
 
     @cached_property
     def queries(self) -> Queries:
-        from core.jobs.queries import Queries
-
         return Queries(self)
 
     @cached_property
     def student(self) -> StudentQueries:
-        from core.jobs.student import StudentQueries
-
         return StudentQueries(self)
 
     @cached_property
-    def analysis_budget(self) -> MemoryBudget:
-        from core.jobs.submit import MemoryBudget
-
-        return MemoryBudget(self.config.analysis_memory_mb * 1024 * 1024)
-
-    @cached_property
     def recovery(self) -> Recovery:
-        from core.ops.recovery import Recovery
-
         return Recovery(self)
-
-    # --- settings ----------------------------------------------------------------------------
-
-    def get_setting(self, key: str) -> str | None:
-        with self.db.read() as session:
-            return session.scalar(select(SettingRow.value).where(SettingRow.key == key))
-
-    def set_setting(self, key: str, value: str) -> None:
-        with self.db.write() as session:
-            session.merge(SettingRow(key=key, value=value))
-
-    @cached_property
-    def secret(self) -> str:
-        value = self.get_setting(SECRET_KEY)
-        if not value:
-            raise NotInitialisedError("This data folder has no signing secret: run `printdesk init`.")
-        return value
 
     def has_password(self) -> bool:
         return bool(self.get_setting(PASSWORD_KEY))
@@ -143,14 +101,6 @@ class Desk:
 
     def close(self) -> None:
         self.db.dispose()
-
-
-def make_store(config: Config) -> FileStore:
-    return FileStore(config.storage_root, [s.value for s in STATUS_ORDER])
-
-
-def make_database(config: Config) -> Database:
-    return open_database(config.database_url, config.sqlite_journal, config.busy_timeout_ms)
 
 
 def _check_root(config: Config) -> None:
@@ -245,3 +195,9 @@ def init_desk(config: Config, password: str | None) -> Desk:
     if password is not None:
         desk.set_password(password)
     return desk
+
+
+# The values the API takes and returns, so a script needs nothing but core.desk.
+__all__ = ["ConcurrencyError", "Desk", "Job", "PrintDeskError", "Status", "SubmissionForm",
+           "SubmitResult", "TransitionRefused", "Upload", "ValidationError", "init_desk",
+           "open_desk"]

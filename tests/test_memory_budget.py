@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from core.jobs.submit import MemoryBudget, analysis_memory
+from core.mesh.budget import MemoryBudget, analysis_memory
 from tests.conftest import model
 
 MB = 1024 * 1024

@@ -20,7 +20,7 @@ from core.domain.errors import PrintDeskError
 from storage.filestore import StoreError
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.context import Context
     from core.domain.values import Job
 
 __all__ = ["Slicer", "SlicerError", "choose_slicer", "detect_slicers", "job_file", "launch",
@@ -166,7 +166,7 @@ def show_in_folder(path: Path) -> None:
 
 # --- jobs ----------------------------------------------------------------------------------------
 
-def job_file(desk: Desk, job: Job) -> Path:
+def job_file(desk: Context, job: Job) -> Path:
     """The job's authoritative file, built by the file store from the job's own fields."""
     try:
         folder = desk.store.job_dir(job.status.value, job.folder_name)
@@ -176,7 +176,7 @@ def job_file(desk: Desk, job: Job) -> Path:
                           "Run `printdesk doctor`.") from exc
 
 
-def open_job_in_slicer(desk: Desk, job: Job, configured: Mapping[str, str],
+def open_job_in_slicer(desk: Context, job: Job, configured: Mapping[str, str],
                        detected: Sequence[Slicer] | None = None) -> int:
     """The console's "Open in slicer": pick the program for the job's file and start it."""
     file = job_file(desk, job)
@@ -184,5 +184,5 @@ def open_job_in_slicer(desk: Desk, job: Job, configured: Mapping[str, str],
     return launch(choose_slicer(file, configured, detect_slicers() if detected is None else detected), file)
 
 
-def show_job_in_folder(desk: Desk, job: Job) -> None:
+def show_job_in_folder(desk: Context, job: Job) -> None:
     show_in_folder(job_file(desk, job))

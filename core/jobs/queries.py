@@ -14,11 +14,11 @@ from core.jobs.records import event_value, job_value
 from storage.tables import EventRow, JobRow
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.context import Context
 
 
 class Queries:
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Context) -> None:
         self.desk = desk
 
     def job(self, ref: str) -> Job:

@@ -16,7 +16,7 @@ from core.jobs.records import event_value, job_value
 from storage.tables import EventRow, JobRow
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.context import Context
 
 QUEUE = (Status.PRINTING.value, Status.READY_TO_PRINT.value)
 
@@ -76,7 +76,7 @@ def check_confirmation(row: JobRow, nonce: str, now: datetime) -> None:
 
 
 class StudentQueries:
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Context) -> None:
         self.desk = desk
 
     def status(self, token: str) -> StudentView:

@@ -11,10 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import threading
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,54 +27,14 @@ from core.domain.values import Job, Submission, SubmissionForm, SubmitResult, Up
 from core.jobs.records import job_value, metadata_document
 from core.jobs.unit import add_event
 from core.mesh.analysis import ModelRejected, analyse_model
+from core.mesh.budget import analysis_memory
 from storage.filestore import StoreError
 from storage.tables import JobRow
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.context import Context
 
 CHUNK = 1024 * 1024
-MiB = 1024 * 1024
-# Peak memory of a model check per byte of file, by format (measured in a fresh process on the
-# tori of tests/realsize.py: binary STL 2.8, ASCII STL 7.8, OBJ 9.4, 3MF 10), with some room.
-MEMORY_PER_BYTE = {"binary-stl": 3, ".stl": 9, ".obj": 11, ".3mf": 12}
-
-
-class MemoryBudget:
-    """Model checks run at once only while their estimated memory fits the budget, so 20 uploads
-    arriving together queue instead of exhausting a lab PC, while small models never wait long
-    behind one big one. A check larger than the whole budget runs alone."""
-
-    def __init__(self, limit_bytes: int) -> None:
-        self.limit = limit_bytes
-        self.used = 0
-        self._cond = threading.Condition()
-
-    @contextmanager
-    def hold(self, amount: int) -> Iterator[None]:
-        amount = max(1, min(amount, self.limit))
-        with self._cond:
-            self._cond.wait_for(lambda: self.used + amount <= self.limit)
-            self.used += amount
-        try:
-            yield
-        finally:
-            with self._cond:
-                self.used -= amount
-                self._cond.notify_all()
-
-
-def analysis_memory(path: Path, extension: str, size: int) -> int:
-    """What checking this file may cost in memory: a binary STL (84 + 50 bytes per triangle,
-    read straight into arrays) costs far less per byte than text."""
-    kind = extension
-    if extension == ".stl" and size >= 84 and (size - 84) % 50 == 0:
-        with path.open("rb") as handle:
-            handle.seek(80)
-            if 84 + 50 * int.from_bytes(handle.read(4), "little") == size:
-                kind = "binary-stl"
-    return size * MEMORY_PER_BYTE.get(kind, 12) + 16 * MiB
-
 
 def hash_file(path: Path, write: Callable[[bytes], object] | None = None,
               durable: bool = False) -> tuple[int, str]:
@@ -102,7 +60,7 @@ def copy_and_hash(source: Path, target: Path) -> tuple[int, str]:
     return result
 
 
-def check_submission(desk: Desk, form: SubmissionForm, upload: Upload
+def check_submission(desk: Context, form: SubmissionForm, upload: Upload
                      ) -> tuple[Submission, dict[str, Any]]:
     """Every rule at once (fields, file, model check, per-email limit): one error per field."""
     errors: dict[str, str] = {}
@@ -134,7 +92,7 @@ def check_submission(desk: Desk, form: SubmissionForm, upload: Upload
     return clean, analysis
 
 
-def _method_and_printer(desk: Desk, form: SubmissionForm) -> tuple[str, str]:
+def _method_and_printer(desk: Context, form: SubmissionForm) -> tuple[str, str]:
     """The form's method and printer when valid, else a stand-in so the model still gets checked
     (the student sees every problem at once; a stand-in's fit is never shown)."""
     config = desk.config
@@ -146,7 +104,7 @@ def _method_and_printer(desk: Desk, form: SubmissionForm) -> tuple[str, str]:
     return printer.method, printer.name
 
 
-def _over_limit(desk: Desk, email: str, session: Session | None = None) -> str | None:
+def _over_limit(desk: Context, email: str, session: Session | None = None) -> str | None:
     """The per-email cap on active jobs; checked before the model check (so the student hears
     it with every other problem) and again inside the write transaction (two tabs at once)."""
     if not email:
@@ -168,7 +126,7 @@ def _over_limit(desk: Desk, email: str, session: Session | None = None) -> str |
     return None
 
 
-def submit(desk: Desk, form: SubmissionForm, upload: Upload) -> SubmitResult:
+def submit(desk: Context, form: SubmissionForm, upload: Upload) -> SubmitResult:
     """Check and store a submission. An `owned` upload (a spool file from core.jobs.uploads) is moved
     into the job, not copied, and is deleted whatever happens."""
     try:
@@ -183,7 +141,7 @@ def submit(desk: Desk, form: SubmissionForm, upload: Upload) -> SubmitResult:
     return SubmitResult(job=job, status_token=tokens.status_token(desk.secret, job.id))
 
 
-def _store(desk: Desk, clean: Submission, analysis: dict[str, Any], upload: Upload) -> Job:
+def _store(desk: Context, clean: Submission, analysis: dict[str, Any], upload: Upload) -> Job:
     job_id = uuid.uuid4().hex
     store = desk.store
     with store.lock(job_id):
@@ -236,7 +194,7 @@ def _store(desk: Desk, clean: Submission, analysis: dict[str, Any], upload: Uplo
     return job
 
 
-def _discard(desk: Desk, job_id: str, folder: str | None) -> None:
+def _discard(desk: Context, job_id: str, folder: str | None) -> None:
     """After a failure nothing may remain: not the scratch folder, nor the folder this submission
     renamed into Uploaded/ (`folder`, only once the rename happened: never someone else's)."""
     store = desk.store

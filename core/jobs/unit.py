@@ -28,7 +28,7 @@ from storage.filestore import StoreError
 from storage.tables import EventRow, JobRow
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ Apply = Callable[[Session, JobRow], dict[str, Any]]
 
 
 def add_event(
-    desk: Desk, session: Session, job_id: str, type_: str, actor: Actor, details: dict[str, Any]
+    desk: Context, session: Session, job_id: str, type_: str, actor: Actor, details: dict[str, Any]
 ) -> EventRow:
     event = EventRow(
         job_id=job_id, type=type_, at=desk.now(), actor=actor.value, machine=desk.machine,
@@ -47,7 +47,7 @@ def add_event(
     return event
 
 
-def write_metadata(desk: Desk, job_id: str) -> None:
+def write_metadata(desk: Context, job_id: str) -> None:
     """Rewrite the job's metadata.json from the database. Caller holds the job's lock."""
     with desk.db.read() as session:
         row = session.get(JobRow, job_id)
@@ -69,7 +69,7 @@ def write_metadata(desk: Desk, job_id: str) -> None:
 
 
 def act(
-    desk: Desk,
+    desk: Context,
     job_id: str,
     action: Action,
     *,
@@ -85,7 +85,7 @@ def act(
         raise StorageError(str(exc)) from exc
 
 
-def _act(desk: Desk, job_id: str, action: Action, expected_version: int | None, apply: Apply,
+def _act(desk: Context, job_id: str, action: Action, expected_version: int | None, apply: Apply,
          target: Status | None, actor: Actor | None, event_type: str | None) -> Job:
     rule = TRANSITIONS[action]
     actor = actor or rule.actor
@@ -125,7 +125,7 @@ def _act(desk: Desk, job_id: str, action: Action, expected_version: int | None, 
     return result
 
 
-def _move_back(desk: Desk, name: str, current: str, original: str) -> None:
+def _move_back(desk: Context, name: str, current: str, original: str) -> None:
     try:
         desk.store.move(name, current, original)
     except Exception:  # the next start's repair puts it where the database says

@@ -13,17 +13,17 @@ from typing import IO, TYPE_CHECKING
 from storage.filestore import STAGING
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.context import Context
 
 PREFIX, SUFFIX = "upload-", ".part"
 STALE_AFTER_S = 6 * 3600
 
 
-def spool_dir(desk: Desk) -> Path:
+def spool_dir(desk: Context) -> Path:
     return desk.store.root / STAGING
 
 
-def new_spool_file(desk: Desk) -> IO[bytes]:
+def new_spool_file(desk: Context) -> IO[bytes]:
     """An open, empty temporary file; pass its path to submit() as an owned Upload."""
     return tempfile.NamedTemporaryFile(
         "w+b", prefix=PREFIX, suffix=SUFFIX, dir=spool_dir(desk), delete=False
@@ -79,7 +79,7 @@ class SpoolFile:
         return self.size, self._digest.hexdigest()
 
 
-def discard(desk: Desk, path: Path) -> None:
+def discard(desk: Context, path: Path) -> None:
     """Remove a spool file; refuses anything that is not one."""
     target = desk.store.inside(path)
     if target.parent != desk.store.inside(spool_dir(desk)) or not target.name.startswith(PREFIX):
@@ -87,7 +87,7 @@ def discard(desk: Desk, path: Path) -> None:
     target.unlink(missing_ok=True)
 
 
-def stale_spool_files(desk: Desk, now: float | None = None) -> list[Path]:
+def stale_spool_files(desk: Context, now: float | None = None) -> list[Path]:
     """Spool files a killed web server left behind (old enough that no request still owns them)."""
     cutoff = (now or time.time()) - STALE_AFTER_S
     stale = []

@@ -20,7 +20,7 @@ from core.jobs.unit import act
 from storage.tables import JobRow
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.context import Context
 
 MAX_NOTE = 2000
 MAX_NOTES = 20_000
@@ -43,7 +43,7 @@ def _required_text(value: str, field: str, what: str, limit: int = MAX_NOTE) -> 
 
 
 class Workflow:
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Context) -> None:
         self.desk = desk
         self.config = desk.config
 

@@ -25,13 +25,13 @@ from storage.filestore import StoreError
 from storage.tables import EventRow, JobRow
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.context import Context
 
 log = logging.getLogger(__name__)
 
 
 class Recovery:
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Context) -> None:
         self.desk = desk
         self.store = desk.store
 
