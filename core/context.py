@@ -57,7 +57,7 @@ class Context:
 
     @cached_property
     def analysis_budget(self) -> MemoryBudget:
-        return MemoryBudget(self.config.analysis_memory_mb * 1024 * 1024)
+        return MemoryBudget(self.config.limits.analysis_memory_mb * 1024 * 1024)
 
 
 def make_store(config: Config) -> FileStore:
@@ -65,4 +65,4 @@ def make_store(config: Config) -> FileStore:
 
 
 def make_database(config: Config) -> Database:
-    return open_database(config.database_url, config.sqlite_journal, config.busy_timeout_ms)
+    return open_database(config.database_url, config.database.sqlite_journal, config.database.busy_timeout_ms)

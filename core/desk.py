@@ -79,7 +79,7 @@ class Desk(Context):
         except OSError:
             result["disk"] = "unknown: the storage folder cannot be reached"
         else:
-            limit = self.config.min_free_disk_mb
+            limit = self.config.limits.min_free_disk_mb
             result["disk"] = "ok" if free_mb >= limit else f"low: {free_mb} MB free, under {limit} MB"
         return result
 

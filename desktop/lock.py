@@ -36,7 +36,7 @@ class LockScreen(QWidget):
         title.setObjectName("lockTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(title)
-        lab = QLabel(desk.config.lab_name)
+        lab = QLabel(desk.config.lab.name)
         lab.setTextFormat(Qt.TextFormat.PlainText)
         lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lab.setStyleSheet("font-size: 12pt; color: #461D7C;")

@@ -40,7 +40,7 @@ def create_app(config: Config | None = None, desk: Desk | None = None,
         SECRET_KEY=hmac.new(desk.secret.encode(), b"intake-session", hashlib.sha256).hexdigest(),
         # Form fields and multipart overhead on top of the file limit; the exact file limit is
         # checked by core with a friendlier message.
-        MAX_CONTENT_LENGTH=(config.max_upload_mb + 1) * MIB,
+        MAX_CONTENT_LENGTH=(config.limits.max_upload_mb + 1) * MIB,
         MAX_FORM_MEMORY_SIZE=FIELD_LIMIT,
         MAX_FORM_PARTS=100,
         SESSION_COOKIE_HTTPONLY=True,
@@ -54,9 +54,9 @@ def create_app(config: Config | None = None, desk: Desk | None = None,
     if test_config:
         app.config.update(test_config)
     app.extensions["printdesk"] = desk
-    if config.trusted_proxies:
+    if config.intake.trusted_proxies:
         # Only then are X-Forwarded-For/-Proto/-Host believed, and only that many hops deep.
-        n = config.trusted_proxies
+        n = config.intake.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n,  # type: ignore[method-assign]
                                 x_port=n, x_prefix=n)
     CSRFProtect(app)
@@ -71,7 +71,7 @@ def create_app(config: Config | None = None, desk: Desk | None = None,
     # Only an accepted submission (the redirect to its success page) counts: a student fixing
     # a refused form is never locked out.
     app.view_functions["submit.post"] = limiter.limit(
-        lambda: config.submit_rate_limit, methods=["POST"],
+        lambda: config.intake.submit_rate_limit, methods=["POST"],
         deduct_when=lambda response: response.status_code == 303,
     )(app.view_functions["submit.post"])
     return app

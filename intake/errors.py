@@ -62,7 +62,7 @@ def _http(error: HTTPException) -> tuple[str, int]:
                         f"One of the form's text fields holds more than {limit_kb} KB, far more "
                         "than it needs. Nothing was saved. Go back, shorten it and send the form "
                         "again.")
-        return page(413, text=too_large_text(desk().config.max_upload_mb))
+        return page(413, text=too_large_text(desk().config.limits.max_upload_mb))
     return page(code)
 
 

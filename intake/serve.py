@@ -29,7 +29,7 @@ def server_pages(app: Flask, config: Config) -> dict[int, bytes]:
     """Pages for the errors waitress answers itself, before the app sees the request (a body
     larger than waitress's own limit): the same styled page the app would show."""
     with app.test_request_context("/"):
-        body, _ = page(413, text=too_large_text(config.max_upload_mb))
+        body, _ = page(413, text=too_large_text(config.limits.max_upload_mb))
     return {413: body.encode("utf-8")}
 
 
@@ -57,12 +57,13 @@ def _styled_channel(pages: dict[int, bytes]) -> type[HTTPChannel]:
 def make_server(app: Flask, config: Config, host: str, port: int, **extra: Any) -> Any:
     """A waitress server for the app, with the intake's limits and styled error pages."""
     options: dict[str, Any] = {
-        "threads": config.intake_threads, "ident": "PrintDesk",
-        "max_request_body_size": config.max_upload_mb * 2**20 + BODY_MARGIN,
-        "connection_limit": config.connection_limit, "channel_timeout": config.channel_timeout_s,
+        "threads": config.intake.threads, "ident": "PrintDesk",
+        "max_request_body_size": config.limits.max_upload_mb * 2**20 + BODY_MARGIN,
+        "connection_limit": config.intake.connection_limit,
+        "channel_timeout": config.intake.channel_timeout_s,
         # Without trusted proxies, forwarded headers are dropped; with them, ProxyFix in the
         # app reads them, so waitress must leave them in place.
-        "clear_untrusted_proxy_headers": not config.trusted_proxies,
+        "clear_untrusted_proxy_headers": not config.intake.trusted_proxies,
     }
     server = waitress.create_server(app, host=host, port=port, **{**options, **extra})
     channel = _styled_channel(server_pages(app, config))
@@ -85,16 +86,16 @@ def stop_server(server: Any) -> None:
 
 
 def serve(config: Config, host: str | None = None, port: int | None = None) -> None:
-    host = host or config.intake_host
-    port = port or config.intake_port
+    host = host or config.intake.host
+    port = port or config.intake.port
     if not config.base_url_set:  # links follow an address given on the command line
-        config = replace(config, intake_host=host, intake_port=port,
+        config = replace(config, intake=replace(config.intake, host=host, port=port),
                          base_url=base_url_for(host, port))
     desk = open_desk(config)
     app = create_app(config, desk)
     server = make_server(app, config, host, port)
     # Printed once the socket listens, so the address works as soon as it is shown.
-    print(f"PrintDesk intake for {config.lab_name}: {config.base_url}/  (Ctrl+C stops it)",
+    print(f"PrintDesk intake for {config.lab.name}: {config.base_url}/  (Ctrl+C stops it)",
           flush=True)
     log.info("intake serving on %s:%s for %s", host, port, config.base_url)
     try:

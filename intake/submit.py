@@ -37,7 +37,7 @@ def render_form(values: dict[str, str], errors: dict[str, str], status: int = 20
         "form.html", intro=INTRO, values=values, errors=errors, config=config,
         descriptions={m.name: m.description or METHOD_DESCRIPTIONS.get(m.name, "")
                       for m in config.methods},
-        max_bytes=config.max_upload_mb * 1024 * 1024,
+        max_bytes=config.limits.max_upload_mb * 1024 * 1024,
         accept=",".join(config.upload_extensions),
     ), status
 
@@ -78,7 +78,7 @@ def success(token: str) -> str:
 @bp.get("/theme.css")
 def theme() -> Response:
     config = desk().config
-    css = f":root {{ --primary: {config.primary_color}; --accent: {config.accent_color}; }}\n"
+    css = f":root {{ --primary: {config.lab.primary_color}; --accent: {config.lab.accent_color}; }}\n"
     return Response(css, mimetype="text/css", headers={"Cache-Control": "max-age=300"})
 
 

@@ -160,7 +160,7 @@ def setup_address(args: argparse.Namespace, config: Config, interactive: bool) -
     if (config.base_url_set and not public and not local) or config.config_target is None:
         return config
     if not local:
-        url = public or suggested_base_url(config.intake_port)
+        url = public or suggested_base_url(config.intake.port)
         if interactive and not public:
             print("Students open the intake page from their own computers; every link PrintDesk "
                   "shows or emails starts with their address.")
@@ -168,7 +168,7 @@ def setup_address(args: argparse.Namespace, config: Config, interactive: bool) -
             local = answer.lower() == "local"
             url = answer or url
     if local:
-        values = {"host": "127.0.0.1", "base_url": f"http://localhost:{config.intake_port}"}
+        values = {"host": "127.0.0.1", "base_url": f"http://localhost:{config.intake.port}"}
     else:
         values = {"host": "0.0.0.0", "base_url": check_base_url(url.rstrip("/"), "address")}
     update_config_file(config.config_target, "intake", values)

@@ -225,7 +225,7 @@ def _one_job(desk: Desk, index: int, seed: int, anchor: datetime, offset: int,
     rng = random.Random(f"{seed}:{index}")
     target, expired = _target(rng, index)
     # Returning students: every 10th job reuses the previous job's student (when the cap allows).
-    repeat = index % 10 == 9 and desk.config.max_active_jobs_per_email >= 2
+    repeat = index % 10 == 9 and desk.config.limits.max_active_jobs_per_email >= 2
     owner = index - 1 if repeat else index
     student = _student(random.Random(f"{seed}:student:{owner}"), offset + owner)
     # Models with a problem (tiny, too large) only for jobs staff have not approved; the first
@@ -235,7 +235,7 @@ def _one_job(desk: Desk, index: int, seed: int, anchor: datetime, offset: int,
     model = {0: POOL[-2], len(Status) - 1: POOL[-1]}.get(index, model)
     form = _form(desk, rng, student, model)
     steps = _timeline(desk, rng, target, model)
-    days, span = desk.config.confirmation_days, (steps[-1][0] if steps else 0.0) / 24
+    days, span = desk.config.limits.confirmation_days, (steps[-1][0] if steps else 0.0) / 24
     # When the job's last action happened: jobs still in the queue moved recently, expired
     # pendings were approved more than `days` ago, the rest anywhere in the past ~8 weeks.
     if target in ACTIVE_STATUSES and not expired:
@@ -264,7 +264,7 @@ def _timeline(desk: Desk, rng: random.Random, target: Status, model: Model
     """The actions that bring a new job to `target`, each at hours after its submission."""
     wf, clock = desk.workflow, [0.0]
     steps: list[tuple[float, Action]] = []
-    link_hours = desk.config.confirmation_days * 24 - 1  # a link is used before it expires
+    link_hours = desk.config.limits.confirmation_days * 24 - 1  # a link is used before it expires
 
     def add(low: float, high: float, action: Action) -> None:
         clock[0] += rng.uniform(low, high)

@@ -21,9 +21,9 @@ def has_display() -> bool:
 
 
 def intake_running(config: Config, timeout: float = 1.0) -> bool:
-    host = "127.0.0.1" if config.intake_host in ("0.0.0.0", "::") else config.intake_host
+    host = "127.0.0.1" if config.intake.host in ("0.0.0.0", "::") else config.intake.host
     try:
-        with urllib.request.urlopen(f"http://{host}:{config.intake_port}/healthz",
+        with urllib.request.urlopen(f"http://{host}:{config.intake.port}/healthz",
                                     timeout=timeout) as response:
             return response.status in (200, 503)
     except (urllib.error.URLError, OSError):

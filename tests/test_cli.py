@@ -184,7 +184,7 @@ def test_init_records_the_address_students_use(tmp_path: Path) -> None:
     assert given.returncode == 0, given.stderr
     assert "students: http://labpc.example.edu:8080/" in given.stdout
     config = load_config(data_dir=data, env={})
-    assert config.base_url == "http://labpc.example.edu:8080" and config.intake_host == "0.0.0.0"
+    assert config.base_url == "http://labpc.example.edu:8080" and config.intake.host == "0.0.0.0"
     desk = open_desk(config)
     try:
         job = submit(desk)
@@ -205,13 +205,13 @@ def test_init_local_only_and_derived_addresses(tmp_path: Path) -> None:
                       stdin="s3cret-pass\n")
     assert local.returncode == 0, local.stderr
     config = load_config(data_dir=tmp_path / "a", env={})
-    assert config.intake_host == "127.0.0.1" and config.base_url == "http://localhost:8080"
+    assert config.intake.host == "127.0.0.1" and config.base_url == "http://localhost:8080"
     # No terminal to ask: the address is derived from this PC, never a loopback or wildcard.
     derived = printdesk("init", "--data", str(tmp_path / "b"), "--password-stdin",
                         stdin="s3cret-pass\n")
     assert derived.returncode == 0, derived.stderr
     config = load_config(data_dir=tmp_path / "b", env={})
-    assert config.intake_host == "0.0.0.0"
+    assert config.intake.host == "0.0.0.0"
     assert "127.0.0.1" not in config.base_url and "0.0.0.0" not in config.base_url
     bad = printdesk("init", "--data", str(tmp_path / "c"), "--password-stdin",
                     "--public-url", "labpc:8080", stdin="s3cret-pass\n")

@@ -42,9 +42,9 @@ def test_defaults(tmp_path):
         "Art", "Architecture", "Landscape Architecture", "Interior Design", "Engineering",
         "Hobby/Personal", "Other",
     )
-    assert config.timezone == "America/Chicago"
-    assert config.retention_days == 90
-    assert config.max_upload_mb == 50
+    assert config.lab.timezone == "America/Chicago"
+    assert config.limits.retention_days == 90
+    assert config.limits.max_upload_mb == 50
     assert config.pricing.per_gram == {"Filament": Decimal("0.10"), "Resin": Decimal("0.20")}
     assert config.pricing.minimum == Decimal("3.00")
     assert config.pricing.time_step_hours == Decimal("0.5")
@@ -63,9 +63,9 @@ def test_default_paths_live_in_the_data_folder(tmp_path):
 
 def test_toml_in_the_data_folder_is_read(tmp_path):
     config = load_toml(tmp_path, '[lab]\nname = "Maker Space"\n[limits]\nretention_days = 30\n')
-    assert config.lab_name == "Maker Space"
-    assert config.retention_days == 30
-    assert config.max_upload_mb == 50
+    assert config.lab.name == "Maker Space"
+    assert config.limits.retention_days == 30
+    assert config.limits.max_upload_mb == 50
     assert config.config_file == tmp_path / "printdesk.toml"
 
 
@@ -73,14 +73,14 @@ def test_printdesk_data_env_names_the_data_folder(tmp_path):
     write(tmp_path, "[limits]\nretention_days = 12\n")
     config = load_config(env={"PRINTDESK_DATA": str(tmp_path)})
     assert config.data_dir == tmp_path.resolve()
-    assert config.retention_days == 12
+    assert config.limits.retention_days == 12
 
 
 def test_printdesk_config_env_names_the_file(tmp_path):
     write(tmp_path / "data", "[limits]\nretention_days = 11\n")
     other = write(tmp_path / "etc", "[limits]\nretention_days = 22\n", "lab.toml")
     config = load_config(data_dir=tmp_path / "data", env={"PRINTDESK_CONFIG": str(other)})
-    assert config.retention_days == 22
+    assert config.limits.retention_days == 22
     assert config.config_file == other
 
 
@@ -88,7 +88,7 @@ def test_explicit_config_file_wins_over_env(tmp_path):
     one = write(tmp_path, "[limits]\nretention_days = 1\n", "one.toml")
     two = write(tmp_path, "[limits]\nretention_days = 2\n", "two.toml")
     config = load_config(data_dir=tmp_path / "d", config_file=one, env={"PRINTDESK_CONFIG": str(two)})
-    assert config.retention_days == 1
+    assert config.limits.retention_days == 1
 
 
 @pytest.mark.parametrize("how", ["argument", "env"])
@@ -111,12 +111,12 @@ def test_env_overrides_defaults_and_the_file(tmp_path):
             "PRINTDESK_INTAKE_PORT": "9000",
         },
     )
-    assert config.max_upload_mb == 100
+    assert config.limits.max_upload_mb == 100
     assert config.database_url == "postgresql+psycopg://lab@db.example.edu/printdesk"
     assert not config.is_sqlite
-    assert config.timezone == "Europe/Berlin"
+    assert config.lab.timezone == "Europe/Berlin"
     assert config.pricing.minimum == Decimal("5.00")
-    assert config.intake_port == 9000
+    assert config.intake.port == 9000
     assert config.base_url == "http://localhost:9000"  # serving this PC only
 
 
@@ -264,3 +264,24 @@ def test_file_that_is_not_utf8(tmp_path):
     (tmp_path / "printdesk.toml").write_bytes(b"[lab]\nname = '\xff\xfe'\n")
     with pytest.raises(ConfigError, match=r"printdesk\.toml"):
         load_config(data_dir=tmp_path, env={})
+
+
+def test_every_declared_key_can_be_set_from_the_environment(tmp_path) -> None:
+    """The loader finds keys from the section dataclasses alone: a new key is one line."""
+    from dataclasses import fields
+
+    from core.config.keys import keys_of
+    from core.config.sections import SECTIONS
+
+    for section, cls in SECTIONS.items():
+        for spec in keys_of(cls):
+            if not spec.metadata["env"]:
+                continue
+            default = getattr(cls(), spec.name)
+            given = str(default).lower() if isinstance(default, bool) else str(default)
+            if spec.name == "url":
+                given = "sqlite:////tmp/other.db"
+            env = {f"PRINTDESK_{section}_{spec.name}".upper(): given}
+            config = load_config(data_dir=tmp_path, env=env)
+            assert str(getattr(getattr(config, section), spec.name)) == given, (section, spec.name)
+        assert {f.name for f in fields(cls)} == {f.name for f in keys_of(cls)}

@@ -35,8 +35,8 @@ def test_round_trip(tmp_path: Path) -> None:
 
 
 def test_fallbacks_come_from_the_configuration(config: Config) -> None:
-    assert ConsoleSettings().idle_minutes(config) == config.idle_lock_minutes
-    assert ConsoleSettings().zone(config) == config.timezone
+    assert ConsoleSettings().idle_minutes(config) == config.limits.idle_lock_minutes
+    assert ConsoleSettings().zone(config) == config.lab.timezone
     chosen = ConsoleSettings(idle_lock_minutes=5, timezone="UTC")
     assert (chosen.idle_minutes(config), chosen.zone(config)) == (5, "UTC")
 

@@ -78,7 +78,7 @@ def test_core_has_no_import_circle() -> None:
         path.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                raise AssertionError("import circle: " + " -> ".join(path[path.index(nxt):] + [nxt]))
+                raise AssertionError("import circle: " + " -> ".join([*path[path.index(nxt):], nxt]))
             if nxt not in state:
                 visit(nxt)
         path.pop()

@@ -220,5 +220,5 @@ def test_unreachable_database_gives_a_try_again_page(tmp_path: Path, pg_server,
 
 
 def test_config_for_the_network_has_sensible_defaults(config: Config) -> None:
-    assert config.trusted_proxies == 0
-    assert config.connection_limit >= 200 and config.channel_timeout_s >= 30
+    assert config.intake.trusted_proxies == 0
+    assert config.intake.connection_limit >= 200 and config.intake.channel_timeout_s >= 30

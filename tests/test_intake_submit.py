@@ -147,7 +147,7 @@ def test_hostile_names_and_values_are_stored_safely_and_shown_escaped(client, de
 
 
 def test_per_email_limit_of_active_jobs(client, desk) -> None:
-    for _ in range(desk.config.max_active_jobs_per_email):
+    for _ in range(desk.config.limits.max_active_jobs_per_email):
         assert post_form(client, student_email="busy@example.edu").status_code == 303
     response = post_form(client, student_email="BUSY@example.edu")
     assert response.status_code == 400

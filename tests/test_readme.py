@@ -23,4 +23,20 @@ def test_readme_configuration_example_loads(tmp_path: Path) -> None:
     assert config.disciplines == ("Art", "Architecture", "Engineering", "Other")
     assert [m.name for m in config.methods] == ["Filament", "Resin"]
     assert config.method("Filament").colors == ("True Red", "Blue", "True Black", "True White")
-    assert config.max_upload_mb == 50 and config.timezone == "America/Chicago"
+    assert config.limits.max_upload_mb == 50 and config.lab.timezone == "America/Chicago"
+
+
+def test_readme_documents_every_configuration_key() -> None:
+    """Each key is declared once (core/config/sections.py); README's example shows them all."""
+    from core.config.keys import keys_of
+    from core.config.sections import SECTIONS
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
+    missing = []
+    for section, cls in SECTIONS.items():
+        body = re.search(rf"^\[{section}\]\n(.*?)(?=^\[|\Z)", example, re.S | re.M)
+        for spec in keys_of(cls):
+            if body is None or not re.search(rf"^{spec.name}\s*=", body.group(1), re.M):
+                missing.append(f"[{section}] {spec.name}")
+    assert missing == []

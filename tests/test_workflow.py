@@ -195,7 +195,7 @@ def test_the_email_cap_is_rechecked_inside_the_write(desk) -> None:
     from core.jobs.submit import _store, check_submission
     from tests.conftest import form
 
-    for _ in range(desk.config.max_active_jobs_per_email - 1):
+    for _ in range(desk.config.limits.max_active_jobs_per_email - 1):
         submit(desk, student_email="twotabs@example.edu")
     # Two browser tabs: both pass the early check before either is stored.
     upload = Upload(model("20mm-xyz-cube.stl"), "cube.stl")

@@ -43,10 +43,11 @@ class ConsoleSettings:
         object.__setattr__(self, "slicers", MappingProxyType(dict(self.slicers)))
 
     def idle_minutes(self, config: Config) -> int:
-        return config.idle_lock_minutes if self.idle_lock_minutes is None else self.idle_lock_minutes
+        chosen = self.idle_lock_minutes
+        return config.limits.idle_lock_minutes if chosen is None else chosen
 
     def zone(self, config: Config) -> str:
-        return config.timezone if self.timezone is None else self.timezone
+        return config.lab.timezone if self.timezone is None else self.timezone
 
 
 def settings_path(data_dir: Path) -> Path:

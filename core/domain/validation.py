@@ -58,9 +58,9 @@ def check_file(config: Config, filename: str, size: int | None) -> str | None:
         return "Choose a model file to upload."
     if extension_of(filename) not in config.upload_extensions:
         return f"The file must be one of {allowed}."
-    limit = config.max_upload_mb * 1024 * 1024
+    limit = config.limits.max_upload_mb * 1024 * 1024
     if size is not None and size > limit:
-        return f"The file is larger than {config.max_upload_mb} MB."
+        return f"The file is larger than {config.limits.max_upload_mb} MB."
     if size == 0:
         return "The file is empty."
     return None

@@ -109,7 +109,7 @@ def _over_limit(desk: Context, email: str, session: Session | None = None) -> st
     it with every other problem) and again inside the write transaction (two tabs at once)."""
     if not email:
         return None
-    limit = desk.config.max_active_jobs_per_email
+    limit = desk.config.limits.max_active_jobs_per_email
     query = select(func.count()).select_from(JobRow).where(
         func.lower(JobRow.student_email) == email.lower(),
         JobRow.status.in_([s.value for s in ACTIVE_STATUSES]),

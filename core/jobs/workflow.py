@@ -265,7 +265,7 @@ class Workflow:
 
     def _new_confirmation(self, row: JobRow) -> None:
         row.confirm_nonce = tokens.new_nonce()
-        row.confirm_expires_at = self.desk.now() + timedelta(days=self.config.confirmation_days)
+        row.confirm_expires_at = self.desk.now() + timedelta(days=self.config.limits.confirmation_days)
 
 
 def _text(value: object) -> str | None:

@@ -137,8 +137,8 @@ def _measure(path: Path, kind: str, limits: dict[str, int]) -> _Shape:
 
 def zip_limits(config: Config) -> dict[str, int]:
     """The lab's limits on a 3MF's ZIP package ([limits] max_3mf_*), for read_mesh."""
-    return {"max_entries": config.max_3mf_entries,
-            "max_total_bytes": config.max_3mf_uncompressed_mb * 1024 * 1024}
+    return {"max_entries": config.limits.max_3mf_entries,
+            "max_total_bytes": config.limits.max_3mf_uncompressed_mb * 1024 * 1024}
 
 
 def read_mesh(path: Path, kind: str, **limits: int) -> tuple[ArraysT, str | None]:
