@@ -61,8 +61,7 @@ def age_band(hours: float) -> int:
 
 
 def expired(job: Job, now: datetime) -> bool:
-    return (job.status is Status.PENDING and job.confirm_expires_at is not None
-            and job.confirm_expires_at <= now)
+    return job.confirmation_expired(now)
 
 
 class JobTableModel(QAbstractTableModel):

@@ -28,10 +28,9 @@ from core.console.services import ConsoleServices
 from core.console.slicers import Slicer
 from core.desk import Desk
 from core.domain.errors import ValidationError
+from core.domain.filetypes import OPENABLE_TYPES
 from core.ops.health import safe_url
 from desktop.plain import plain_label
-
-EXTENSIONS = (".stl", ".obj", ".3mf", ".form", ".gcode", ".bgcode")
 
 
 @functools.cache
@@ -53,7 +52,7 @@ class SettingsDialog(QDialog):
         slicers = QGroupBox("Slicers (the program that opens each file type)")
         form = QFormLayout(slicers)
         self.paths: dict[str, QLineEdit] = {}
-        for ext in EXTENSIONS:
+        for ext in OPENABLE_TYPES:
             edit = QLineEdit(settings.slicers.get(ext, ""))
             edit.setPlaceholderText("automatic (detected)")
             browse = QPushButton("Browse…")

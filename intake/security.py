@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from core.domain import links
+
 CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -14,8 +16,6 @@ CSP = "; ".join([
     "base-uri 'none'",
     "object-src 'none'",
 ])
-# Student links carry their token in the URL: never cache those pages or leak them in Referer.
-PRIVATE_PREFIXES = ("/status/", "/confirm/", "/submitted/")
 
 
 def security_headers(private: bool) -> list[tuple[str, str]]:
@@ -31,7 +31,7 @@ def security_headers(private: bool) -> list[tuple[str, str]]:
 
 
 def _headers(response: Response) -> Response:
-    private = request.path.startswith(PRIVATE_PREFIXES) or request.method == "POST"
+    private = request.path.startswith(links.PRIVATE) or request.method == "POST"
     for name, value in security_headers(private):
         response.headers[name] = value
     return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
+from core.domain import links
 from core.domain.errors import JobNotFound, TokenError
 from intake.context import desk
 from intake.errors import page
@@ -23,7 +24,7 @@ def token_page(error: TokenError) -> tuple[str, int]:
     return page(code, TOKEN_TITLES.get(error.reason, "This link is not valid"), str(error))
 
 
-@bp.get("/status/<token>")
+@bp.get(links.STATUS + "<token>")
 def status(token: str) -> str | tuple[str, int]:
     try:
         view = desk().student.status(token)
@@ -33,7 +34,7 @@ def status(token: str) -> str | tuple[str, int]:
     return render_template("status.html", view=view, job=view.job)
 
 
-@bp.get("/confirm/<token>")
+@bp.get(links.CONFIRM + "<token>")
 def confirm_form(token: str) -> str | tuple[str, int]:
     try:
         job = desk().student.quote(token)
@@ -42,7 +43,7 @@ def confirm_form(token: str) -> str | tuple[str, int]:
     return render_template("confirm.html", job=job, token=token)
 
 
-@bp.post("/confirm/<token>")
+@bp.post(links.CONFIRM + "<token>")
 def confirm(token: str) -> str | tuple[str, int]:
     choice = request.form.get("choice", "")
     workflow = desk().workflow

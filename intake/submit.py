@@ -6,16 +6,15 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from core.config import Config
+from core.domain import links
 from core.domain.defaults import METHOD_DESCRIPTIONS
 from core.domain.errors import JobNotFound, TokenError, ValidationError
-from core.domain.values import SubmissionForm
+from core.domain.values import FORM_FIELDS, SubmissionForm
 from intake.context import desk
 from intake.uploads import spooled_upload
 
 bp = Blueprint("submit", __name__)
 
-FIELDS = ("student_name", "student_email", "discipline", "class_number", "print_method",
-          "color", "printer", "consent")
 INTRO = (
     "Before submitting your model for 3D printing, please ensure you have thoroughly reviewed "
     "our Additive Manufacturing Moodle page, read all the guides, and checked the checklist. If "
@@ -49,7 +48,7 @@ def form() -> tuple[str, int]:
 
 @bp.post("/")
 def post() -> Response | tuple[str, int]:
-    values = {k: request.form.get(k, "")[:500] for k in FIELDS}
+    values = {k: request.form.get(k, "")[:500] for k in FORM_FIELDS}
     storage = request.files.get("file")
     upload = spooled_upload(storage) if storage and storage.filename else None
     if upload is None:
@@ -66,7 +65,7 @@ def post() -> Response | tuple[str, int]:
     return redirect(url_for("submit.success", token=result.status_token), code=303)
 
 
-@bp.get("/submitted/<token>")
+@bp.get(links.SUBMITTED + "<token>")
 def success(token: str) -> str:
     try:
         view = desk().student.status(token)

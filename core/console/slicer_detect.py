@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.domain.filetypes import CAD_TYPES, MODEL_TYPES
+
 # Closes the argv of a flatpak `--file-forwarding` prefix; `launch` puts the file before it.
 FORWARD = "@@"
-MODELS = (".stl", ".obj", ".3mf", ".step", ".stp")
+MODELS = (*MODEL_TYPES, *CAD_TYPES)
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,11 @@ KNOWN: tuple[_Known, ...] = (
            ("bambu-studio/bin/bambu-studio", "BambuStudio/bin/bambu-studio"), "bambustudio",
            "com.bambulab.BambuStudio"),
     # Cura's Windows folder carries its version ("UltiMaker Cura 5.8.1"): see _newest_cura.
-    _Known("UltiMaker Cura", (".stl", ".obj", ".3mf", ".gcode", ".ufp"), (),
+    _Known("UltiMaker Cura", (*MODEL_TYPES, ".gcode", ".ufp"), (),
            ("UltiMaker Cura.app", "Ultimaker Cura.app"), ("UltiMaker-Cura", "ultimaker-cura", "cura"),
            ("UltiMaker-Cura/UltiMaker-Cura", "cura/UltiMaker-Cura"), "ultimakercura",
            "com.ultimaker.cura"),
-    _Known("PreForm", (".stl", ".obj", ".3mf", ".form"), (("Formlabs", "PreForm", "PreForm.exe"),),
+    _Known("PreForm", (*MODEL_TYPES, ".form"), (("Formlabs", "PreForm", "PreForm.exe"),),
            ("PreForm.app",), (), (), "preform", None),
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core.domain.filetypes import MODEL_TYPES
+
 FILAMENT = "Filament"
 RESIN = "Resin"
 
@@ -48,4 +50,4 @@ REJECT_REASONS: tuple[str, ...] = (
     "Inappropriate content",
 )
 
-UPLOAD_EXTENSIONS: tuple[str, ...] = (".stl", ".obj", ".3mf")
+UPLOAD_EXTENSIONS: tuple[str, ...] = MODEL_TYPES

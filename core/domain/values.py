@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from core.domain.statuses import Actor, Status
+
+
+def confirmation_expired(status: Status | str, expires_at: datetime | None, now: datetime) -> bool:
+    """A Pending job whose student can no longer confirm: the link expired (or none was made).
+    Staff resend it or confirm on the student's behalf."""
+    return Status(status) is Status.PENDING and (expires_at is None or expires_at <= now)
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,11 @@ class SubmissionForm:
     color: str = ""
     printer: str = ""
     consent: str = ""
+
+
+# The fields a student fills in, in the form's order; `consent` is asked, never stored.
+FORM_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(SubmissionForm))
+STUDENT_FIELDS: tuple[str, ...] = tuple(f for f in FORM_FIELDS if f != "consent")
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,9 @@ class Job:
     @property
     def is_new(self) -> bool:
         return not self.reviewed
+
+    def confirmation_expired(self, now: datetime) -> bool:
+        return confirmation_expired(self.status, self.confirm_expires_at, now)
 
 
 @dataclass(frozen=True)

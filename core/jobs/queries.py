@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 
-from core.domain import tokens
+from core.domain import links, tokens
 from core.domain.errors import JobNotFound
 from core.domain.statuses import Status
 from core.domain.values import Event, Job
@@ -86,7 +86,7 @@ class Queries:
         return tokens.status_token(self.desk.secret, job_id)
 
     def status_url(self, job_id: str) -> str:
-        return f"{self.desk.config.base_url}/status/{self.status_token(job_id)}"
+        return links.status_link(self.desk.config.base_url, self.status_token(job_id))
 
     def confirm_url(self, job_id: str) -> str | None:
         """The student's live confirmation link, or None if the job has none (not Pending)."""
@@ -98,4 +98,4 @@ class Queries:
         if nonce is None:
             return None
         token = tokens.confirm_token(self.desk.secret, job_id, nonce)
-        return f"{self.desk.config.base_url}/confirm/{token}"
+        return links.confirm_link(self.desk.config.base_url, token)

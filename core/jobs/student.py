@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.domain import tokens
 from core.domain.errors import JobNotFound, TokenError
 from core.domain.statuses import Status
-from core.domain.values import Event, Job
+from core.domain.values import Event, Job, confirmation_expired
 from core.jobs.records import event_value, job_value
 from storage.tables import EventRow, JobRow
 
@@ -70,7 +70,7 @@ def check_confirmation(row: JobRow, nonce: str, now: datetime) -> None:
     if row.confirm_nonce != nonce:
         raise TokenError("replaced", "A newer confirmation link was sent for this job; use the "
                          "link in the most recent email.")
-    if row.confirm_expires_at is None or row.confirm_expires_at <= now:
+    if confirmation_expired(row.status, row.confirm_expires_at, now):
         raise TokenError("expired", "This confirmation link has expired. Contact the lab to get "
                          "a new one.")
 

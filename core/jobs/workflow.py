@@ -13,7 +13,7 @@ from core.domain import pricing, tokens
 from core.domain.errors import JobNotFound, TokenError, TransitionRefused, ValidationError
 from core.domain.statuses import Action, Status
 from core.domain.validation import validate_submission
-from core.domain.values import Job, SubmissionForm, SubmitResult, Upload
+from core.domain.values import STUDENT_FIELDS, Job, SubmissionForm, SubmitResult, Upload
 from core.jobs.student import USED, check_confirmation
 from core.jobs.submit import submit
 from core.jobs.unit import act
@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 MAX_NOTE = 2000
 MAX_NOTES = 20_000
 DECLINED = "Declined by student"
-STUDENT_FIELDS = (
-    "student_name", "student_email", "discipline", "class_number", "print_method", "color",
-    "printer",
-)
 QUOTE_FIELDS = ("material", "weight_g", "print_time_h")
 EDITABLE = STUDENT_FIELDS + QUOTE_FIELDS
 
