@@ -39,6 +39,8 @@ class Context:
     # (device, inode) of the SQLite file when opened: a file deleted or replaced under a running
     # server is reported by health(), since SQLite would go on using the old one.
     db_identity: tuple[int, int] | None = None
+    # Called after a change queued background tasks (a worker in this process wakes up).
+    task_listeners: list[Callable[[], None]] = field(default_factory=list)
 
     def get_setting(self, key: str) -> str | None:
         with self.db.read() as session:

@@ -174,6 +174,13 @@ class FileStore:
         fsync_dir(dst.parent)
         return dst
 
+    def return_to_staging(self, job_id: str, target: str, name: str) -> None:
+        """Undo adopt_staging (its commit failed): the folder goes back to the scratch area."""
+        src, dst = self.job_dir(target, name), self.staging_dir(job_id)
+        if src.is_dir() and not dst.exists():
+            os.rename(src, dst)
+            fsync_dir(src.parent)
+
     def remove_staging(self, job_id: str) -> None:
         shutil.rmtree(self.staging_dir(job_id), ignore_errors=True)
 

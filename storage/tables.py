@@ -91,6 +91,38 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class TaskRow(Base):
+    """Background work queued in the same transaction as the change that needs it (a new job's
+    thumbnail, ...); the one active worker drains it."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(10), default="queued")  # queued / done / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class LeaseRow(Base):
+    """Who may do the background work now: exactly one holder across processes and PCs, until
+    its lease expires (a holder that dies stops renewing it, and another takes over)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    machine: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    renewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class SettingRow(Base):
     """Small key/value store: the staff password hash, the signing secret, and such."""
 
@@ -101,3 +133,4 @@ class SettingRow(Base):
 
 
 Index("ix_jobs_status_submitted", JobRow.status, JobRow.submitted_at)
+Index("ix_tasks_state_due", TaskRow.state, TaskRow.due_at)

@@ -78,7 +78,7 @@ class Event:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Job:
     id: str
     short_id: str
@@ -116,6 +116,15 @@ class Job:
 
     def confirmation_expired(self, now: datetime) -> bool:
         return confirmation_expired(self.status, self.confirm_expires_at, now)
+
+    def __eq__(self, other: object) -> bool:
+        # The job's own fields decide: a Changed (the job plus what an action did) equals the
+        # same job read back later.
+        if not isinstance(other, Job):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(Job))
+
+    __hash__ = None  # type: ignore[assignment]  # holds mappings: not hashable
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -24,8 +23,7 @@ from core.domain.errors import StorageError, ValidationError
 from core.domain.statuses import ACTIVE_STATUSES, Action, Actor, Status
 from core.domain.validation import extension_of, validate_submission
 from core.domain.values import Job, Submission, SubmissionForm, SubmitResult, Upload
-from core.jobs.records import job_value, metadata_document
-from core.jobs.unit import add_event
+from core.jobs.unit import THUMBNAIL_TASK, Draft, run_unit
 from core.mesh.analysis import ModelRejected, analyse_model
 from core.mesh.budget import analysis_memory
 from storage.filestore import StoreError
@@ -141,70 +139,58 @@ def submit(desk: Context, form: SubmissionForm, upload: Upload) -> SubmitResult:
     return SubmitResult(job=job, status_token=tokens.status_token(desk.secret, job.id))
 
 
-def _store(desk: Context, clean: Submission, analysis: dict[str, Any], upload: Upload) -> Job:
+def _store(ctx: Context, clean: Submission, analysis: dict[str, Any], upload: Upload) -> Job:
+    """The submission as one unit: the file goes into a scratch folder first (under the job's
+    lock), then the row, its event and its thumbnail task are committed with the folder's
+    rename into Uploaded/ (core.jobs.unit)."""
     job_id = uuid.uuid4().hex
-    store = desk.store
-    with store.lock(job_id):
-        staging = store.staging_dir(job_id)
+    store = ctx.store
+    staging = store.staging_dir(job_id)
+    scratch = staging / "upload.part"
+    received: dict[str, Any] = {}
+
+    def prepare() -> None:
         staging.mkdir(parents=True)
-        try:
-            scratch = staging / "upload.part"
-            if upload.owned:
-                if upload.sha256 is not None and upload.size is not None:
-                    size, sha256 = upload.size, upload.sha256  # hashed (and fsynced) as spooled
-                else:
-                    size, sha256 = hash_file(upload.path, durable=True)
-                os.replace(upload.path, scratch)
+        if upload.owned:
+            if upload.sha256 is not None and upload.size is not None:
+                received.update(size=upload.size, sha256=upload.sha256)  # hashed as spooled
             else:
-                size, sha256 = copy_and_hash(upload.path, scratch)
-            now = desk.now()
-            with desk.db.write() as session:
-                over = _over_limit(desk, clean.student_email, session)
-                if over:
-                    raise ValidationError({"student_email": over})
-                short_id = _unique_short_id(session)
-                folder = naming.standard_name(clean.student_name, clean.print_method, clean.color,
-                                              short_id)
-                upload_file = folder + clean.extension
-                scratch.rename(store.file_in(staging, upload_file))
-                row = JobRow(
-                    id=job_id, short_id=short_id, folder_name=folder, status=Status.UPLOADED.value,
-                    student_name=clean.student_name, student_email=clean.student_email,
-                    discipline=clean.discipline, class_number=clean.class_number,
-                    print_method=clean.print_method, color=clean.color, printer=clean.printer,
-                    original_filename=clean.original_filename, upload_file=upload_file,
-                    authoritative_file=upload_file, file_size=size, file_sha256=sha256,
-                    submitted_at=now, updated_at=now, reviewed=False, staff_notes="",
-                    reject_reasons=[], analysis=analysis or None,
-                    metadata_version=1,  # written below, before COMMIT
-                )
-                session.add(row)
-                session.flush()
-                event = add_event(desk, session, job_id, Action.SUBMIT.value, Actor.STUDENT, {
-                    "original_filename": clean.original_filename, "size": size, "sha256": sha256,
-                })
-                session.flush()
-                store.write_metadata(staging, metadata_document(row, [event]))
-                store.adopt_staging(job_id, Status.UPLOADED.value, folder)
-                adopted = folder  # from here on the folder in Uploaded/ is this submission's
-                job = job_value(row)
-        except BaseException:
-            _discard(desk, job_id, locals().get("adopted"))
-            raise
-    return job
+                size, sha256 = hash_file(upload.path, durable=True)
+                received.update(size=size, sha256=sha256)
+            os.replace(upload.path, scratch)
+        else:
+            size, sha256 = copy_and_hash(upload.path, scratch)
+            received.update(size=size, sha256=sha256)
 
+    def declare(draft: Draft) -> None:
+        session, now = draft.session, ctx.now()
+        over = _over_limit(ctx, clean.student_email, session)
+        if over:
+            raise ValidationError({"student_email": over})
+        short_id = _unique_short_id(session)
+        folder = naming.standard_name(clean.student_name, clean.print_method, clean.color,
+                                      short_id)
+        upload_file = folder + clean.extension
+        scratch.rename(store.file_in(staging, upload_file))
+        draft.create(JobRow(
+            id=job_id, short_id=short_id, folder_name=folder, status=Status.UPLOADED.value,
+            student_name=clean.student_name, student_email=clean.student_email,
+            discipline=clean.discipline, class_number=clean.class_number,
+            print_method=clean.print_method, color=clean.color, printer=clean.printer,
+            original_filename=clean.original_filename, upload_file=upload_file,
+            authoritative_file=upload_file, file_size=received["size"],
+            file_sha256=received["sha256"], submitted_at=now, updated_at=now, reviewed=False,
+            staff_notes="", reject_reasons=[], analysis=analysis or None, metadata_version=0,
+        ))
+        draft.event(Action.SUBMIT.value, Actor.STUDENT, {
+            "original_filename": clean.original_filename, "size": received["size"],
+            "sha256": received["sha256"]})
+        draft.task(THUMBNAIL_TASK)
 
-def _discard(desk: Context, job_id: str, folder: str | None) -> None:
-    """After a failure nothing may remain: not the scratch folder, nor the folder this submission
-    renamed into Uploaded/ (`folder`, only once the rename happened: never someone else's)."""
-    store = desk.store
-    store.remove_staging(job_id)
-    if folder:
-        with desk.db.read() as session:
-            committed = session.get(JobRow, job_id) is not None
-        adopted = store.job_dir(Status.UPLOADED.value, folder)
-        if not committed and adopted.is_dir():
-            shutil.rmtree(adopted, ignore_errors=True)
+    try:
+        return run_unit(ctx, job_id, declare, prepare=prepare)
+    finally:
+        store.remove_staging(job_id)  # gone once adopted; after a failure, nothing may remain
 
 
 def _unique_short_id(session: Session) -> str:

@@ -1,19 +1,30 @@
-"""One transition as one unit: lock, database row + event, folder move, commit, metadata.json.
+"""The one transition unit: every change to a job — staff actions, a student's confirm or
+decline, a submission, every repair — goes through `run_unit`.
 
-Order, and what a crash between two steps leaves (repaired by core.ops.recovery):
+An action declares what it changes on a Draft inside the transaction: the row's fields, its new
+status folder, the events to append, the outbox messages and background tasks to queue, the
+files to remove. The unit applies all of it as one:
   1. take the job's lock file (cross-process);
-  2. BEGIN IMMEDIATE; check the version and the rule; update the row (version + 1); add the event;
-  3. rename the job folder into its new status folder;      crash → folder ahead of the database
-  4. COMMIT (on failure the folder is renamed back);        crash → metadata.json behind
-  5. write metadata.json atomically, then note its version.  crash → metadata.json behind
-The database is the truth: repair moves a folder to where the row says and rewrites a stale
-metadata.json; it never guesses a status from where a folder happens to be.
+  2. BEGIN IMMEDIATE; the action checks and changes the row (version + 1); events, messages and
+     tasks are added in the same transaction;
+  3. a new job's metadata.json is written into its scratch folder (so a crash after the next
+     step leaves a complete folder that repair adopts);
+  4. rename the job folder (scratch → Uploaded/, or status → status);  crash → folder ahead
+  5. COMMIT (on failure the folder is renamed back);                  crash → metadata behind
+  6. remove the files the action let go of; write metadata.json atomically and note its version.
+                                                                      crash → metadata behind
+The database is the truth: repair (core.ops.recovery) moves a folder to where the row says,
+rewrites a stale metadata.json and adopts a complete folder the database lost; it never guesses
+a status from where a folder happens to be. Each repair is itself a unit.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -22,34 +33,235 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.domain.errors import ConcurrencyError, JobNotFound, StorageError, TransitionRefused
 from core.domain.statuses import TRANSITIONS, Action, Actor, Status
-from core.domain.values import Job
-from core.jobs.records import job_value, metadata_document
-from storage.filestore import StoreError
-from storage.tables import EventRow, JobRow
+from core.domain.values import Event, Job
+from core.jobs.records import event_value, job_value, metadata_document
+from storage.filestore import STAGING, StoreError
+from storage.tables import EventRow, JobRow, OutboxRow, TaskRow
 
 if TYPE_CHECKING:
     from core.context import Context
 
 log = logging.getLogger(__name__)
 
-# Mutates the row (inside the transaction) and returns the event's details.
-Apply = Callable[[Session, JobRow], dict[str, Any]]
+
+@dataclass(frozen=True)
+class Message:
+    """An email to queue in the outbox with the change (sent later by the worker)."""
+
+    kind: str
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
 
 
-def add_event(
-    desk: Context, session: Session, job_id: str, type_: str, actor: Actor, details: dict[str, Any]
-) -> EventRow:
-    event = EventRow(
-        job_id=job_id, type=type_, at=desk.now(), actor=actor.value, machine=desk.machine,
-        details=details,
-    )
-    session.add(event)
-    return event
+@dataclass(frozen=True)
+class Effects:
+    """What a unit did besides changing the job's row."""
+
+    events: tuple[Event, ...] = ()
+    messages: tuple[int, ...] = ()  # outbox ids
+    tasks: tuple[str, ...] = ()  # kinds of background task queued
+    moved: tuple[str, str] | None = None  # (from folder, to folder)
+    removed: tuple[str, ...] = ()  # files removed from the job's folder
 
 
-def write_metadata(desk: Context, job_id: str) -> None:
+@dataclass(frozen=True, eq=False)
+class Changed(Job):
+    """A job as a change left it (its new version), and what the change did: the console
+    updates its row from this and knows the later echo of its own change when it sees it."""
+
+    previous_version: int | None = None
+    effects: Effects = field(default_factory=Effects)
+
+
+class Draft:
+    """What one unit changes, declared by the action inside the transaction."""
+
+    def __init__(self, ctx: Context, session: Session, job_id: str) -> None:
+        self.ctx, self.session, self.job_id = ctx, session, job_id
+        self.row: JobRow | None = None
+        self.previous_version: int | None = None
+        self.source: str | None = None  # folder the job folder is in now (a status or STAGING)
+        self.target: str | None = None  # folder it must be in after the change
+        self._events: list[EventRow] = []
+        self._messages: list[OutboxRow] = []
+        self._tasks: list[str] = []
+        self._remove: list[str] = []
+
+    # --- the row -------------------------------------------------------------------------------
+
+    def load(self) -> JobRow:
+        row = self.session.get(JobRow, self.job_id)
+        if row is None:
+            raise JobNotFound(self.job_id)
+        self.row, self.previous_version, self.source = row, row.version, row.status
+        return row
+
+    def create(self, row: JobRow, from_staging: bool = True) -> JobRow:
+        """A new job: its folder waits in the scratch area until the commit adopts it."""
+        if from_staging:  # its metadata.json (version 1) is written before the rename
+            row.metadata_version = 1
+        self.session.add(row)
+        self.row = row
+        if from_staging:
+            self.source = STAGING
+        self.target = row.status
+        return row
+
+    def adopt(self, values: dict[str, Any], found_in: str) -> JobRow:
+        """A job rebuilt from its metadata.json (its version kept as written)."""
+        self.session.execute(JobRow.__table__.insert(), [values])
+        self.row = self.load()
+        self.previous_version, self.source = None, found_in
+        return self.row
+
+    # --- effects -------------------------------------------------------------------------------
+
+    def set_status(self, status: Status) -> None:
+        assert self.row is not None
+        self.row.status = status.value
+        self.target = status.value
+
+    def move_folder(self, source: str, target: str) -> None:
+        """The folder is found in `source` but belongs in `target` (a repair)."""
+        self.source, self.target = source, target
+
+    def event(self, type_: str, actor: Actor, details: dict[str, Any],
+              at: datetime | None = None) -> None:
+        self._events.append(EventRow(job_id=self.job_id, type=type_, at=at or self.ctx.now(),
+                                     actor=actor.value, machine=self.ctx.machine,
+                                     details=details))
+
+    def message(self, message: Message) -> None:
+        self._messages.append(OutboxRow(
+            job_id=self.job_id, kind=message.kind, to_addr=message.to, subject=message.subject,
+            body_text=message.text, body_html=message.html, created_at=self.ctx.now(),
+            state="queued", attempts=0, next_attempt_at=self.ctx.now()))
+
+    def task(self, kind: str) -> None:
+        self._tasks.append(kind)
+
+    def remove_file(self, name: str) -> None:
+        """A file in the job's folder to delete once the change is committed."""
+        self._remove.append(name)
+
+    # --- applying ------------------------------------------------------------------------------
+
+    def _flush(self) -> Changed:
+        assert self.row is not None, "a unit must load, create or adopt its job"
+        row = self.row
+        if self.target is not None and self.target != STAGING:
+            row.status = self.target
+        row.updated_at = self.ctx.now()
+        try:
+            self.session.flush()  # the job's row first: everything else refers to it
+        except StaleDataError:
+            raise ConcurrencyError(row.short_id) from None
+        self.session.add_all(self._events)
+        self.session.add_all(self._messages)
+        now = self.ctx.now()
+        self.session.add_all(TaskRow(job_id=self.job_id, kind=kind, state="queued", attempts=0,
+                                     due_at=now, created_at=now) for kind in self._tasks)
+        self.session.flush()
+        moved = (self.source, self.target) if (self.source and self.target
+                                                and self.source != self.target) else None
+        job = job_value(row)
+        return Changed(**{f.name: getattr(job, f.name) for f in fields(Job)},
+                       previous_version=self.previous_version,
+                       effects=Effects(tuple(event_value(e) for e in self._events),
+                                       tuple(m.id for m in self._messages), tuple(self._tasks),
+                                       moved, tuple(self._remove)))
+
+
+Declare = Callable[[Draft], None]
+THUMBNAIL_TASK = "thumbnail"
+
+
+def run_unit(ctx: Context, job_id: str, declare: Declare,
+             prepare: Callable[[], None] | None = None) -> Changed:
+    """Apply what `declare` puts on the Draft as one unit (see the module's docstring).
+    `prepare` runs first under the job's lock, outside the transaction (a new job's file is
+    copied into its scratch folder there, so writers are not held up by the copy)."""
+    try:
+        return _run(ctx, job_id, declare, prepare)
+    except StoreError as exc:  # the file store's refusal, said as the service's own error
+        raise StorageError(str(exc)) from exc
+
+
+def _run(ctx: Context, job_id: str, declare: Declare, prepare: Callable[[], None] | None
+         ) -> Changed:
+    store = ctx.store
+    with store.lock(job_id):
+        if prepare is not None:
+            prepare()
+        moved: tuple[str, str, str] | None = None
+        try:
+            with ctx.db.write() as session:
+                draft = Draft(ctx, session, job_id)
+                declare(draft)
+                result = draft._flush()
+                row = draft.row
+                assert row is not None
+                if result.effects.moved:
+                    source, target = result.effects.moved
+                    if source == STAGING:
+                        events = list(session.scalars(select(EventRow).where(
+                            EventRow.job_id == job_id).order_by(EventRow.id)))
+                        store.write_metadata(store.staging_dir(job_id),
+                                             metadata_document(row, events))
+                        store.adopt_staging(job_id, target, row.folder_name)
+                    else:
+                        store.move(row.folder_name, source, target)
+                    moved = (row.folder_name, target, source)
+        except BaseException:
+            if moved is not None:
+                _move_back(ctx, job_id, *moved)
+            raise
+        _remove_files(ctx, result)
+        if not (result.effects.moved and result.effects.moved[0] == STAGING):
+            try:
+                write_metadata(ctx, job_id)
+            except Exception:  # the change is committed; repair rewrites the file at next start
+                log.exception("job %s changed, but its metadata.json could not be written", job_id)
+    for listener in ctx.task_listeners if result.effects.tasks else ():
+        listener()
+    return result
+
+
+def _move_back(ctx: Context, job_id: str, name: str, current: str, original: str) -> None:
+    try:
+        if original == STAGING:
+            ctx.store.return_to_staging(job_id, current, name)
+        else:
+            ctx.store.move(name, current, original)
+    except Exception:  # the next start's repair puts it where the database says
+        log.exception("could not move %s back to %s after a failed commit", name, original)
+        if original == STAGING:
+            _forget_new_folder(ctx, job_id, current, name)
+
+
+def _forget_new_folder(ctx: Context, job_id: str, status: str, name: str) -> None:
+    """A new job whose commit failed must leave nothing: its folder (this unit renamed it into
+    place, so it is no one else's) goes, unless the commit did happen after all."""
+    with ctx.db.read() as session:
+        committed = session.get(JobRow, job_id) is not None
+    folder = ctx.store.job_dir(status, name)
+    if not committed and folder.is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_files(ctx: Context, result: Changed) -> None:
+    if not result.effects.removed:
+        return
+    folder = ctx.store.job_dir(result.status.value, result.folder_name)
+    for name in result.effects.removed:
+        ctx.store.file_in(folder, name).unlink(missing_ok=True)
+
+
+def write_metadata(ctx: Context, job_id: str) -> None:
     """Rewrite the job's metadata.json from the database. Caller holds the job's lock."""
-    with desk.db.read() as session:
+    with ctx.db.read() as session:
         row = session.get(JobRow, job_id)
         if row is None:
             raise JobNotFound(job_id)
@@ -57,10 +269,10 @@ def write_metadata(desk: Context, job_id: str) -> None:
             session.scalars(select(EventRow).where(EventRow.job_id == job_id).order_by(EventRow.id))
         )
         document = metadata_document(row, events)
-        folder = desk.store.job_dir(row.status, row.folder_name)
+        folder = ctx.store.job_dir(row.status, row.folder_name)
         version = row.version
-    desk.store.write_metadata(folder, document)
-    with desk.db.write() as session:
+    ctx.store.write_metadata(folder, document)
+    with ctx.db.write() as session:
         # A Core UPDATE: bookkeeping must not bump the optimistic-concurrency version.
         session.execute(
             update(JobRow).where(JobRow.id == job_id).values(metadata_version=version)
@@ -68,65 +280,27 @@ def write_metadata(desk: Context, job_id: str) -> None:
         )
 
 
-def act(
-    desk: Context,
-    job_id: str,
-    action: Action,
-    *,
-    expected_version: int | None,
-    apply: Apply,
-    target: Status | None = None,
-    actor: Actor | None = None,
-    event_type: str | None = None,
-) -> Job:
-    try:
-        return _act(desk, job_id, action, expected_version, apply, target, actor, event_type)
-    except StoreError as exc:  # the file store's refusal, said as the service's own error
-        raise StorageError(str(exc)) from exc
+# --- the shapes of change --------------------------------------------------------------------
+
+Apply = Callable[[Draft, JobRow], dict[str, Any]]
 
 
-def _act(desk: Context, job_id: str, action: Action, expected_version: int | None, apply: Apply,
-         target: Status | None, actor: Actor | None, event_type: str | None) -> Job:
+def transition(ctx: Context, job_id: str, action: Action, *, expected_version: int | None,
+               apply: Apply, target: Status | None = None, actor: Actor | None = None,
+               event_type: str | None = None) -> Changed:
+    """A staff or student action on an existing job, checked against the transition table:
+    `apply(draft, row)` changes the row (and may add effects) and returns the event's details."""
     rule = TRANSITIONS[action]
-    actor = actor or rule.actor
-    with desk.store.lock(job_id):
-        moved: tuple[str, str, str] | None = None
-        try:
-            with desk.db.write() as session:
-                row = session.get(JobRow, job_id)
-                if row is None:
-                    raise JobNotFound(job_id)
-                if expected_version is not None and row.version != expected_version:
-                    raise ConcurrencyError(row.short_id)
-                source = Status(row.status)
-                if source not in rule.sources:
-                    raise TransitionRefused(row.short_id, source.value, rule.label)
-                details = apply(session, row)
-                destination = target or rule.target or source
-                row.status = destination.value
-                row.updated_at = desk.now()
-                add_event(desk, session, job_id, event_type or action.value, actor, details)
-                try:
-                    session.flush()
-                except StaleDataError:
-                    raise ConcurrencyError(row.short_id) from None
-                if destination != source:
-                    desk.store.move(row.folder_name, source.value, destination.value)
-                    moved = (row.folder_name, destination.value, source.value)
-                result = job_value(row)
-        except BaseException:
-            if moved is not None:
-                _move_back(desk, *moved)
-            raise
-        try:
-            write_metadata(desk, job_id)
-        except Exception:  # the change is committed; repair rewrites the file at next start
-            log.exception("job %s changed, but its metadata.json could not be written", job_id)
-    return result
 
+    def declare(draft: Draft) -> None:
+        row = draft.load()
+        if expected_version is not None and row.version != expected_version:
+            raise ConcurrencyError(row.short_id)
+        source = Status(row.status)
+        if source not in rule.sources:
+            raise TransitionRefused(row.short_id, source.value, rule.label)
+        details = apply(draft, row)
+        draft.set_status(target or rule.target or source)
+        draft.event(event_type or action.value, actor or rule.actor, details)
 
-def _move_back(desk: Context, name: str, current: str, original: str) -> None:
-    try:
-        desk.store.move(name, current, original)
-    except Exception:  # the next start's repair puts it where the database says
-        log.exception("could not move %s back to %s after a failed commit", name, original)
+    return run_unit(ctx, job_id, declare)

@@ -7,16 +7,14 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from core.domain import pricing, tokens
 from core.domain.errors import JobNotFound, TokenError, TransitionRefused, ValidationError
 from core.domain.statuses import Action, Status
 from core.domain.validation import validate_submission
-from core.domain.values import STUDENT_FIELDS, Job, SubmissionForm, SubmitResult, Upload
+from core.domain.values import STUDENT_FIELDS, SubmissionForm, SubmitResult, Upload
 from core.jobs.student import USED, check_confirmation
 from core.jobs.submit import submit
-from core.jobs.unit import act
+from core.jobs.unit import Changed, Draft, transition
 from storage.tables import JobRow
 
 if TYPE_CHECKING:
@@ -57,16 +55,16 @@ class Workflow:
             if errors:
                 raise ValidationError(errors) from None
 
-    def confirm(self, token: str) -> Job:
+    def confirm(self, token: str) -> Changed:
         return self._by_token(token, Action.CONFIRM)
 
-    def decline(self, token: str) -> Job:
+    def decline(self, token: str) -> Changed:
         return self._by_token(token, Action.DECLINE)
 
-    def _by_token(self, token: str, action: Action) -> Job:
+    def _by_token(self, token: str, action: Action) -> Changed:
         job_id, nonce = tokens.read_confirm_token(self.desk.secret, token)
 
-        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
             check_confirmation(row, nonce, self.desk.now())
             row.confirm_nonce = None
             if action is Action.DECLINE:
@@ -75,7 +73,7 @@ class Workflow:
             return {"cost": str(row.cost)}
 
         try:
-            return act(self.desk, job_id, action, expected_version=None, apply=apply)
+            return transition(self.desk, job_id, action, expected_version=None, apply=apply)
         except TransitionRefused:
             raise TokenError("used", USED) from None
         except JobNotFound:
@@ -86,10 +84,10 @@ class Workflow:
     def approve(
         self, job_id: str, version: int | None, *, weight_g: object, print_time_h: object,
         material: str, printer: str,
-    ) -> Job:
+    ) -> Changed:
         quote = self._quote(material, printer, weight_g, print_time_h)
 
-        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
             row.material, row.printer = material, printer
             row.weight_g, row.print_time_h, row.cost = quote.weight_g, quote.hours_billed, quote.total
             self._new_confirmation(row)
@@ -100,54 +98,54 @@ class Workflow:
                 "minimum_applied": quote.minimum_applied,
             }
 
-        return act(self.desk, job_id, Action.APPROVE, expected_version=version, apply=apply)
+        return transition(self.desk, job_id, Action.APPROVE, expected_version=version, apply=apply)
 
-    def reject(self, job_id: str, version: int | None, reasons: Iterable[str]) -> Job:
+    def reject(self, job_id: str, version: int | None, reasons: Iterable[str]) -> Changed:
         clean = list(dict.fromkeys(" ".join(r.split()) for r in reasons if r and r.strip()))
         if not clean:
             raise ValidationError({"reasons": "Give at least one reason for the rejection."})
         if any(len(r) > MAX_NOTE for r in clean):
             raise ValidationError({"reasons": f"Each reason must be at most {MAX_NOTE} characters."})
 
-        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
             row.reject_reasons, row.confirm_nonce = clean, None
             return {"reasons": clean}
 
-        return act(self.desk, job_id, Action.REJECT, expected_version=version, apply=apply)
+        return transition(self.desk, job_id, Action.REJECT, expected_version=version, apply=apply)
 
-    def confirm_on_behalf(self, job_id: str, version: int | None, note: str) -> Job:
+    def confirm_on_behalf(self, job_id: str, version: int | None, note: str) -> Changed:
         text = _required_text(note, "note", "a note (e.g. \"confirmed in person\")")
 
-        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
             row.confirm_nonce = None
             return {"note": text}
 
-        return act(self.desk, job_id, Action.CONFIRM_ON_BEHALF, expected_version=version,
+        return transition(self.desk, job_id, Action.CONFIRM_ON_BEHALF, expected_version=version,
                    apply=apply)
 
-    def resend_confirmation(self, job_id: str, version: int | None) -> Job:
-        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+    def resend_confirmation(self, job_id: str, version: int | None) -> Changed:
+        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
             self._new_confirmation(row)
             return {"expires_at": row.confirm_expires_at.isoformat() if row.confirm_expires_at
                     else None}
 
-        return act(self.desk, job_id, Action.RESEND_CONFIRMATION, expected_version=version,
+        return transition(self.desk, job_id, Action.RESEND_CONFIRMATION, expected_version=version,
                    apply=apply)
 
-    def start_printing(self, job_id: str, version: int | None) -> Job:
-        return act(self.desk, job_id, Action.START_PRINTING, expected_version=version,
-                   apply=lambda _s, _r: {})
+    def start_printing(self, job_id: str, version: int | None) -> Changed:
+        return transition(self.desk, job_id, Action.START_PRINTING, expected_version=version,
+                   apply=lambda _d, _r: {})
 
-    def print_failed(self, job_id: str, version: int | None, note: str) -> Job:
+    def print_failed(self, job_id: str, version: int | None, note: str) -> Changed:
         text = _required_text(note, "note", "what went wrong")
-        return act(self.desk, job_id, Action.PRINT_FAILED, expected_version=version,
-                   apply=lambda _s, _r: {"note": text})
+        return transition(self.desk, job_id, Action.PRINT_FAILED, expected_version=version,
+                   apply=lambda _d, _r: {"note": text})
 
-    def complete(self, job_id: str, version: int | None) -> Job:
-        return act(self.desk, job_id, Action.COMPLETE, expected_version=version,
-                   apply=lambda _s, _r: {})
+    def complete(self, job_id: str, version: int | None) -> Changed:
+        return transition(self.desk, job_id, Action.COMPLETE, expected_version=version,
+                   apply=lambda _d, _r: {})
 
-    def picked_up(self, job_id: str, version: int | None, amount_paid: object) -> Job:
+    def picked_up(self, job_id: str, version: int | None, amount_paid: object) -> Changed:
         try:
             amount = pricing.money(pricing.to_decimal(amount_paid, "The amount paid"))
         except ValueError as exc:
@@ -155,23 +153,23 @@ class Workflow:
         if amount < 0:
             raise ValidationError({"amount_paid": "The amount paid cannot be negative."})
 
-        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
             row.amount_paid = amount
             return {"amount_paid": str(amount), "cost": str(row.cost) if row.cost else None}
 
-        return act(self.desk, job_id, Action.PICKED_UP, expected_version=version, apply=apply)
+        return transition(self.desk, job_id, Action.PICKED_UP, expected_version=version, apply=apply)
 
     def override_status(
         self, job_id: str, version: int | None, target: Status | str, reason: str,
         notify: bool = False,
-    ) -> Job:
+    ) -> Changed:
         try:
             status = Status(target)
         except ValueError:
             raise ValidationError({"status": f"Unknown status {target!r}."}) from None
         text = _required_text(reason, "reason", "a reason for the override")
 
-        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
             if row.status == status.value:
                 raise ValidationError({"status": f"The job is already {status.value}."})
             if status is Status.PENDING and row.cost is not None:
@@ -180,34 +178,34 @@ class Workflow:
                 row.confirm_nonce = None
             return {"from": row.status, "to": status.value, "reason": text, "notify": notify}
 
-        return act(self.desk, job_id, Action.OVERRIDE_STATUS, expected_version=version,
+        return transition(self.desk, job_id, Action.OVERRIDE_STATUS, expected_version=version,
                    apply=apply, target=status)
 
-    def mark_reviewed(self, job_id: str, version: int | None, reviewed: bool = True) -> Job:
-        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+    def mark_reviewed(self, job_id: str, version: int | None, reviewed: bool = True) -> Changed:
+        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
             row.reviewed = reviewed
             return {}
 
         action = Action.MARK_REVIEWED if reviewed else Action.MARK_UNREVIEWED
-        return act(self.desk, job_id, action, expected_version=version, apply=apply)
+        return transition(self.desk, job_id, action, expected_version=version, apply=apply)
 
-    def edit_notes(self, job_id: str, version: int | None, notes: str) -> Job:
+    def edit_notes(self, job_id: str, version: int | None, notes: str) -> Changed:
         text = (notes or "").strip()
         if len(text) > MAX_NOTES:
             raise ValidationError({"notes": f"Notes must be at most {MAX_NOTES} characters."})
 
-        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
             row.staff_notes = text
             return {"notes": text}
 
-        return act(self.desk, job_id, Action.EDIT_NOTES, expected_version=version, apply=apply)
+        return transition(self.desk, job_id, Action.EDIT_NOTES, expected_version=version, apply=apply)
 
-    def edit_fields(self, job_id: str, version: int | None, changes: Mapping[str, object]) -> Job:
+    def edit_fields(self, job_id: str, version: int | None, changes: Mapping[str, object]) -> Changed:
         unknown = set(changes) - set(EDITABLE)
         if unknown:
             raise ValidationError({k: "This field cannot be edited." for k in sorted(unknown)})
 
-        def apply(_s: Session, row: JobRow) -> dict[str, Any]:
+        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
             merged = {k: changes.get(k, getattr(row, k)) for k in EDITABLE}
             form = SubmissionForm(
                 **{k: str(merged[k] or "") for k in STUDENT_FIELDS}, consent="yes"
@@ -231,7 +229,7 @@ class Workflow:
                 setattr(row, key, value)
             return {"changes": diff}
 
-        return act(self.desk, job_id, Action.EDIT_FIELDS, expected_version=version, apply=apply)
+        return transition(self.desk, job_id, Action.EDIT_FIELDS, expected_version=version, apply=apply)
 
     # --- helpers ----------------------------------------------------------------------------
 

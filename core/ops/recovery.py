@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import shutil
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core.domain.statuses import Action, Actor, Status
 from core.domain.values import Problem
 from core.jobs.records import records_from_metadata
-from core.jobs.unit import add_event, write_metadata
+from core.jobs.unit import Draft, run_unit
 from core.jobs.uploads import stale_spool_files
 from storage.filestore import StoreError
 from storage.tables import EventRow, JobRow
@@ -120,58 +120,58 @@ class Recovery:
         except (StoreError, KeyError, TypeError):
             return True
 
-    # --- repairs ---------------------------------------------------------------------------
+    # --- repairs: each one a unit (core.jobs.unit), recorded by a `repair` event ----------------
+
+    def _repaired(self, job_id: str, problem: str, text: str) -> Callable[[Draft], None]:
+        def note(draft: Draft) -> None:
+            draft.event(Action.REPAIR.value, Actor.SYSTEM, {"problem": problem, "repair": text})
+        return note
 
     def _relocate(self, job_id: str, short_id: str, name: str, repair: bool) -> Problem:
         if not repair:
             return Problem("misplaced_folder", job_id,
                            f"Job {short_id}: its folder is not in the status folder the "
                            "database names.")
-        with self.store.lock(job_id):
-            with self.desk.db.write() as session:
-                row = session.get(JobRow, job_id)
-                found = self.store.locate(name)
-                if row is None or len(found) != 1 or found[0] == row.status:
-                    return Problem("misplaced_folder", job_id,
-                                   f"Job {short_id}: resolved by a transition in progress.", True)
-                text = f"moved folder {name} from {found[0]}/ to {row.status}/ to match the database"
-                add_event(self.desk, session, job_id, Action.REPAIR.value, Actor.SYSTEM,
-                          {"problem": "misplaced_folder", "repair": text})
-                session.flush()
-                self.store.move(name, found[0], row.status)
-            self._clean_and_write(job_id)
-        return Problem("misplaced_folder", job_id, f"Job {short_id}: {text}.", True)
+        done: list[str] = []
+
+        def declare(draft: Draft) -> None:
+            row = draft.load()  # looked at again under the lock: a transition may have finished
+            found = self.store.locate(name)
+            if len(found) != 1 or found[0] == row.status:
+                raise _Resolved
+            text = f"moved folder {name} from {found[0]}/ to {row.status}/ to match the database"
+            draft.move_folder(found[0], row.status)
+            self._repaired(job_id, "misplaced_folder", text)(draft)
+            done.append(text)
+
+        if not self._run(job_id, declare):
+            return Problem("misplaced_folder", job_id,
+                           f"Job {short_id}: resolved by a transition in progress.", True)
+        return Problem("misplaced_folder", job_id, f"Job {short_id}: {done[0]}.", True)
 
     def _rewrite_metadata(self, job_id: str, short_id: str, repair: bool) -> Problem:
         if not repair:
             return Problem("stale_metadata", job_id,
                            f"Job {short_id}: metadata.json is behind the database.")
-        with self.store.lock(job_id):
-            with self.desk.db.read() as session:
-                row = session.get(JobRow, job_id)
-                if row is None or (row.metadata_version == row.version
-                                   and not self._metadata_stale(job_id, row.status,
-                                                                row.folder_name, row.version,
-                                                                deep=True)):
-                    return Problem("stale_metadata", job_id,
-                                   f"Job {short_id}: resolved by a transition in progress.", True)
-            with self.desk.db.write() as session:
-                add_event(self.desk, session, job_id, Action.REPAIR.value, Actor.SYSTEM, {
-                    "problem": "stale_metadata",
-                    "repair": "rewrote metadata.json from the database",
-                })
-            self._clean_and_write(job_id)
+
+        def declare(draft: Draft) -> None:
+            row = draft.load()
+            if row.metadata_version == row.version and not self._metadata_stale(
+                    job_id, row.status, row.folder_name, row.version, deep=True):
+                raise _Resolved
+            self._clean(row.status, row.folder_name)
+            self._repaired(job_id, "stale_metadata", "rewrote metadata.json from the database")(
+                draft)
+
+        if not self._run(job_id, declare):  # the unit writes metadata.json after its commit
+            return Problem("stale_metadata", job_id,
+                           f"Job {short_id}: resolved by a transition in progress.", True)
         return Problem("stale_metadata", job_id,
                        f"Job {short_id}: metadata.json was behind the database; rewritten.", True)
 
-    def _clean_and_write(self, job_id: str) -> None:
-        with self.desk.db.read() as session:
-            row = session.get(JobRow, job_id)
-            assert row is not None
-            folder = self.store.job_dir(row.status, row.folder_name)
-        for leftover in self.store.leftover_temp_files(folder):
+    def _clean(self, status: str, name: str) -> None:
+        for leftover in self.store.leftover_temp_files(self.store.job_dir(status, name)):
             leftover.unlink(missing_ok=True)
-        write_metadata(self.desk, job_id)
 
     def _adopt(self, name: str, status: str, repair: bool) -> Problem:
         folder = self.store.job_dir(status, name)
@@ -186,32 +186,39 @@ class Recovery:
             return Problem("unknown_folder", job["id"],
                            f"{status}/{name} holds job {job['short_id']}, which the database "
                            "does not know.")
-        with self.store.lock(job["id"]):
-            with self.desk.db.read() as session:
-                if session.get(JobRow, job["id"]) is not None:
-                    return Problem("unknown_folder", job["id"],
-                                   f"{name}: resolved by a submission in progress.", True)
-            return self._insert_adopted(job, events, folder, status)
-
-    def _insert_adopted(self, job: dict[str, Any], events: list[dict[str, Any]], folder: Path,
-                        status: str) -> Problem:
-        text = (f"recovered job {job['short_id']} from {status}/{folder.name}/metadata.json "
+        text = (f"recovered job {job['short_id']} from {status}/{name}/metadata.json "
                 "(its database write had been interrupted)")
+
+        def declare(draft: Draft) -> None:
+            if draft.session.get(JobRow, job["id"]) is not None:
+                raise _Resolved  # a submission in progress committed meanwhile
+            Status(job["status"])  # refuses a status this version does not know
+            draft.adopt(job, found_in=status)
+            if events:
+                draft.session.execute(insert(EventRow.__table__),
+                                      [{k: v for k, v in e.items() if k != "id"} for e in events])
+            draft.move_folder(status, job["status"])
+            self._clean(status, name)
+            self._repaired(job["id"], "unknown_folder", text)(draft)
+
         try:
-            with self.desk.db.write() as session:
-                session.execute(insert(JobRow.__table__), [job])
-                if events:
-                    session.execute(insert(EventRow.__table__), [
-                        {k: v for k, v in e.items() if k != "id"} for e in events
-                    ])
-                add_event(self.desk, session, job["id"], Action.REPAIR.value, Actor.SYSTEM,
-                          {"problem": "unknown_folder", "repair": text})
-                session.flush()
-                if job["status"] != status and Status(job["status"]):
-                    self.store.move(folder.name, status, job["status"])
+            if not self._run(job["id"], declare):
+                return Problem("unknown_folder", job["id"],
+                               f"{name}: resolved by a submission in progress.", True)
         except IntegrityError as exc:
             return Problem("unknown_folder", job["id"],
-                           f"{folder.name} could not be recovered: it clashes with an existing "
-                           f"job ({exc.orig}).", where=f"{status}/{folder.name}")
-        self._clean_and_write(job["id"])
+                           f"{name} could not be recovered: it clashes with an existing "
+                           f"job ({exc.orig}).", where=f"{status}/{name}")
         return Problem("unknown_folder", job["id"], text[0].upper() + text[1:] + ".", True)
+
+    def _run(self, job_id: str, declare: Callable[[Draft], None]) -> bool:
+        """Run a repair unit; False when a look under the lock found nothing left to repair."""
+        try:
+            run_unit(self.desk, job_id, declare)
+        except _Resolved:
+            return False
+        return True
+
+
+class _Resolved(Exception):
+    """Raised inside a repair's unit when a change in progress resolved the problem first."""
