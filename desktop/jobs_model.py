@@ -129,6 +129,18 @@ class JobTableModel(QAbstractTableModel):
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
         return True
 
+    def upsert(self, jobs: Sequence[Job]) -> None:
+        """Update the rows of these jobs, adding the ones not shown yet (kept in sort order)."""
+        added = [job for job in jobs if not self.update_job(job)]
+        if not added:
+            return
+        first = len(self._jobs)
+        self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
+        self._jobs.extend(added)
+        self._index_rows()
+        self.endInsertRows()
+        self.sort(self._sort_column, self._sort_order)
+
     def set_thumbnail(self, job_id: str, pixmap: QPixmap) -> None:
         self._thumbs[job_id] = pixmap
         row = self._row_of.get(job_id)

@@ -15,6 +15,8 @@ from waitress.task import ErrorTask
 from core.config import Config
 from core.config.address import base_url_for
 from core.desk import open_desk
+from core.worker.signals import stop_on_signals
+from core.worker.tasks import make_worker
 from intake import create_app
 from intake.errors import page, too_large_text
 from intake.security import security_headers
@@ -85,7 +87,10 @@ def stop_server(server: Any) -> None:
     server.trigger.pull_trigger(close_all)
 
 
-def serve(config: Config, host: str | None = None, port: int | None = None) -> None:
+def serve(config: Config, host: str | None = None, port: int | None = None,
+          worker: bool = True) -> None:
+    """Serve until stopped (Ctrl+C, SIGTERM from a service manager). `worker`: also run the
+    background worker in this process (only one is active across PCs; this one waits its turn)."""
     host = host or config.intake.host
     port = port or config.intake.port
     if not config.base_url_set:  # links follow an address given on the command line
@@ -94,14 +99,22 @@ def serve(config: Config, host: str | None = None, port: int | None = None) -> N
     desk = open_desk(config)
     app = create_app(config, desk)
     server = make_server(app, config, host, port)
+    background = make_worker(desk) if worker else None
+    thread = background.start_thread() if background else None
     # Printed once the socket listens, so the address works as soon as it is shown.
     print(f"PrintDesk intake for {config.lab.name}: {config.base_url}/  (Ctrl+C stops it)",
           flush=True)
-    log.info("intake serving on %s:%s for %s", host, port, config.base_url)
+    log.info("intake serving on %s:%s for %s%s", host, port, config.base_url,
+             " with the background worker" if background else "")
     try:
-        server.run()
+        with stop_on_signals(lambda: stop_server(server)):
+            server.run()
     except KeyboardInterrupt:
         log.info("intake stopped with Ctrl+C")  # the normal way to stop it by hand
     finally:
+        if background is not None and thread is not None:
+            background.stop()
+            thread.join(timeout=30)
         server.close()
         desk.close()
+        log.info("intake stopped")

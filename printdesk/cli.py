@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     intake = command("intake", "Serve the students' intake web page (waitress).", cmd_intake)
     intake.add_argument("--host", help="address to listen on (default from config: 127.0.0.1)")
     intake.add_argument("--port", type=int, help="port (default from config: 8080)")
+    intake.add_argument("--no-worker", action="store_true",
+                        help="do not run the background worker in this process")
+    worker = command("worker", "Run the background worker alone (thumbnails, and later email, "
+                     "sliced files, backups); one is active at a time across PCs.", cmd_worker)
+    worker.add_argument("--once", action="store_true",
+                        help="do what is due now and exit (if no other worker is active)")
     return parser
 
 
@@ -283,7 +289,34 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 def cmd_intake(args: argparse.Namespace, config: Config) -> int:
     from intake.serve import serve
 
-    serve(config, args.host, args.port)
+    serve(config, args.host, args.port, worker=not args.no_worker)
+    return OK
+
+
+def cmd_worker(args: argparse.Namespace, config: Config) -> int:
+    from core.desk import open_desk
+    from core.worker.signals import stop_on_signals
+    from core.worker.tasks import make_worker
+
+    desk = open_desk(config)
+    worker = make_worker(desk)
+    if args.once:
+        try:
+            done = worker.run_once()
+        finally:
+            desk.close()
+        print(f"Handled {done} queued task(s).")
+        return OK
+    print(f"PrintDesk worker for {config.lab.name} on {desk.machine} (Ctrl+C stops it); "
+          "if another worker is active, this one waits and takes over when it stops.",
+          flush=True)
+    try:
+        with stop_on_signals(worker.stop):
+            worker.run()
+    except KeyboardInterrupt:
+        worker.stop()
+    finally:
+        desk.close()
     return OK
 
 

@@ -42,6 +42,41 @@ def test_a_submission_from_another_process_appears_without_a_click(qtbot, window
     assert window.updated_label.text().startswith("Last updated ")
 
 
+def test_own_actions_update_one_row_and_their_echo_reloads_nothing(qtbot, window, desk) -> None:
+    """An approval updates its row from the action's result; the watcher's hint that follows
+    (the folder rename) finds nothing newer, so the queue is not reloaded."""
+    jobs = [submit(desk, student_email=f"s{n}@example.edu").job for n in range(3)]
+    unlock(qtbot, window)
+    resets: list[int] = []
+    window.model.modelReset.connect(lambda: resets.append(1))
+    select(qtbot, window, jobs[1].id)
+    window.controller._write(jobs[1], lambda v: desk.workflow.approve(
+        jobs[1].id, v, weight_g="10", print_time_h="1", material="Filament",
+        printer="Prusa MK4S"), window.controller.changed.emit, lambda e: None)
+    qtbot.waitUntil(lambda: window.model.job(jobs[1].id).version == jobs[1].version + 1)
+    marker = desk.queries.change_marker()
+    qtbot.waitUntil(lambda: window.refresher.marker == marker, timeout=5000)  # the echo came
+    assert resets == []  # no full reload, before or after the echo
+    assert window.tabs.tabText(1) == "Pending (1)"
+
+
+def test_the_status_bar_says_whether_a_worker_is_running(qtbot, window, desk) -> None:
+    from core.worker.tasks import make_worker
+
+    unlock(qtbot, window)
+    assert window.worker_label.text().startswith("No background worker is running")
+    worker = make_worker(desk)
+    thread = worker.start_thread()
+    try:
+        assert worker.active.wait(10)
+        window.refresh()
+        qtbot.waitUntil(lambda: window.worker_label.text().startswith(
+            "Background worker: running on"), timeout=5000)
+    finally:
+        worker.stop()
+        thread.join(10)
+
+
 def fake_slicer(tmp_path: Path) -> tuple[Path, Path]:
     """A 'slicer' that records its arguments, then lingers like a real GUI program would."""
     record = tmp_path / "argv.txt"

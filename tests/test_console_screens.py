@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from core.domain.statuses import Status
 from tests.conftest import submit
 from tests.console_helpers import on_next_dialog, screenshot, select, unlock
+from tests.helpers import run_worker_once
 
 PEOPLE = [
     ("Ana Silva", "ARCH 4000", "20mm-xyz-cube.stl", "Filament", "Blue", "Prusa MK4S", 2),
@@ -52,6 +53,7 @@ def test_screens(qtbot, window, desk) -> None:
     jobs = dozen(desk)
     quoted = desk.workflow.approve(jobs[1].id, jobs[1].version, weight_g="47.3",
                                    print_time_h="3.2", material="Filament", printer="Prusa XL")
+    assert run_worker_once(desk) == len(jobs)  # the worker draws each new job's thumbnail
     unlock(qtbot, window)
     window.tabs.setCurrentIndex(0)
     qtbot.waitUntil(lambda: all(window.model.has_thumbnail(j.id) for j in jobs

@@ -57,10 +57,5 @@ class ConsoleServices:
         show_job_in_folder(self.desk, job)
 
     def thumbnail(self, job: Job) -> bytes | None:
-        from core.mesh.thumbnails import ensure_thumbnail
-
-        path = ensure_thumbnail(self.desk, job)
-        try:
-            return path.read_bytes() if path is not None else None
-        except OSError:
-            return None
+        """The thumbnail the worker drew, if it has; the console never draws one itself."""
+        return self.desk.queries.thumbnail(job.id)

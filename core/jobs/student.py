@@ -95,6 +95,12 @@ class StudentQueries:
         position = queue.index(job_id) + 1 if job_id in queue else None
         return StudentView(job, timeline, position, len(queue))
 
+    def thumbnail(self, token: str) -> bytes | None:
+        """The picture of the student's model on their status page, when it has been drawn."""
+        from core.jobs.queries import Queries
+
+        return Queries(self.desk).thumbnail(tokens.read_status_token(self.desk.secret, token))
+
     def quote(self, token: str) -> Job:
         """The pending job a confirmation token opens, checked but not used up."""
         job_id, nonce = tokens.read_confirm_token(self.desk.secret, token)

@@ -87,9 +87,10 @@ def discard(desk: Context, path: Path) -> None:
     target.unlink(missing_ok=True)
 
 
-def stale_spool_files(desk: Context, now: float | None = None) -> list[Path]:
+def stale_spool_files(desk: Context, now: float | None = None,
+                      max_age_s: float = STALE_AFTER_S) -> list[Path]:
     """Spool files a killed web server left behind (old enough that no request still owns them)."""
-    cutoff = (now or time.time()) - STALE_AFTER_S
+    cutoff = (now or time.time()) - max_age_s
     stale = []
     for path in spool_dir(desk).glob(f"{PREFIX}*{SUFFIX}"):
         try:

@@ -19,14 +19,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw
 
-from core.domain.errors import JobNotFound
-from core.domain.validation import extension_of
-from core.mesh.analysis import ModelRejected, read_mesh, zip_limits
-from storage.filestore import StoreError, atomic_write_bytes
+from core.mesh.analysis import read_mesh
 
 if TYPE_CHECKING:
-    from core.desk import Desk
-    from core.domain.values import Job
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +47,15 @@ def render_thumbnail(model_path: Path, extension: str, size: int = 256, **limits
 
     Raises ModelRejected when the file cannot be read and ThumbnailError when it holds no faces.
     """
+    (vertices, faces), _unit = read_mesh(model_path, extension.lower().lstrip("."), **limits)
+    return render_mesh(vertices, faces, size)
+
+
+def render_mesh(vertices: np.ndarray, faces: np.ndarray, size: int = 256) -> bytes:
+    """PNG bytes of a mesh already read (corners, triangles); see render_thumbnail."""
     if size < 8:
         raise ValueError(f"a thumbnail must be at least 8 pixels wide, not {size}")
-    kind = extension.lower().lstrip(".")
     with np.errstate(all="ignore"):  # degenerate faces give 0/0 normals; they are dropped below
-        (vertices, faces), _unit = read_mesh(model_path, kind, **limits)
         triangles = _triangles(np.asarray(vertices, dtype=np.float64), np.asarray(faces))
         return _draw(triangles, size)
 
@@ -198,31 +198,3 @@ def _draw(triangles: np.ndarray, size: int) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False)
     return out.getvalue()
-
-
-def ensure_thumbnail(desk: Desk, job: Job) -> Path | None:
-    """The job's thumbnail.png, rendered from its upload the first time; None if it cannot be.
-
-    Runs under the job's lock: a transition renames the folder (which Windows refuses while a
-    file inside is open), so the folder is looked up afresh inside the lock, never taken from
-    `job`, which may be stale.
-    """
-    try:
-        with desk.store.lock(job.id):
-            fresh = desk.queries.job(job.id)
-            folder = desk.store.job_dir(fresh.status.value, fresh.folder_name)
-            target = desk.store.file_in(folder, THUMBNAIL)
-            if target.is_file():
-                return target
-            source = desk.store.file_in(folder, fresh.upload_file)
-            data = render_thumbnail(source, extension_of(fresh.upload_file),
-                                    **zip_limits(desk.config))
-            atomic_write_bytes(target, data, ".thumbnail-")
-            return target
-    except (ModelRejected, ThumbnailError) as exc:
-        log.info("no thumbnail for job %s: %s", job.short_id, exc)
-    except (JobNotFound, StoreError, OSError) as exc:
-        log.warning("no thumbnail for job %s: %s", job.short_id, exc)
-    except Exception:  # a parser or numpy failure on a strange file must not kill a worker thread
-        log.exception("no thumbnail for job %s: rendering failed", job.short_id)
-    return None

@@ -1,0 +1,181 @@
+"""The background worker: a Qt-free runner for periodic and queued work (SPEC §9).
+
+One worker is active at a time across processes and PCs (core.worker.lease). `printdesk intake`
+hosts one in a thread by default and `printdesk worker` runs one alone; others wait and take over
+when the active one stops or dies. Work comes in two shapes:
+
+* periodic jobs (every N seconds: clean stale spool files, ...), and
+* queued tasks: rows of the `tasks` table that a change wrote in its own transaction (a new
+  job's thumbnail, ...), handled by the handler registered for their kind, retried with backoff
+  and marked failed (error kept) after a few attempts.
+
+Each piece of work runs on its own: an exception is logged and the worker goes on. A queued
+task or a periodic job never runs while the lease is not held.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+
+from core.worker.lease import Lease
+from storage.tables import TaskRow
+
+if TYPE_CHECKING:
+    from core.context import Context
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 4
+RETRY_BASE_S = 30.0  # 30 s, 2 min, 8 min between attempts
+
+
+@dataclass
+class Periodic:
+    name: str
+    every_s: float
+    run: Callable[[Context], object]
+    last: float = field(default=float("-inf"))
+
+
+Handler = Callable[["Context", str], object]  # (context, job id)
+
+
+class Worker:
+    def __init__(self, ctx: Context, handlers: Mapping[str, Handler],
+                 periodic: list[Periodic] | None = None, *, lease_ttl_s: float = 30.0,
+                 poll_s: float = 2.0) -> None:
+        self.ctx = ctx
+        self.handlers = dict(handlers)
+        self.periodic = list(periodic or [])
+        self.lease = Lease(ctx, ttl_s=lease_ttl_s)
+        self.poll_s = poll_s
+        self.stop_event = threading.Event()
+        self._wake = threading.Event()
+        self.active = threading.Event()  # set while this worker holds the lease
+        self.handled = 0  # tasks finished (done or failed), for the tests and the logs
+
+    # --- control -------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Something was queued (in this process): look at the queue now, not at the next poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self._wake.set()
+
+    def start_thread(self) -> threading.Thread:
+        self.ctx.task_listeners.append(self.wake)
+        thread = threading.Thread(target=self.run, name="printdesk-worker", daemon=True)
+        thread.start()
+        return thread
+
+    def run_once(self) -> int:
+        """Do what is due now (periodic jobs and every queued task) and return, if the lease
+        can be had; the number of tasks handled. For `printdesk worker --once` and tests."""
+        if not self.lease.acquire():
+            return 0
+        before = self.handled
+        try:
+            self._run_periodic()
+            while self.lease.held() and self._run_one():
+                pass
+        finally:
+            self.lease.release()
+        return self.handled - before
+
+    # --- the loop ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        log.info("worker %s started", self.lease.holder)
+        heartbeat = threading.Thread(target=self._heartbeat, name="printdesk-lease", daemon=True)
+        heartbeat.start()
+        try:
+            while not self.stop_event.is_set():
+                if self.lease.held():
+                    self._run_periodic()
+                    while not self.stop_event.is_set() and self.lease.held() and self._run_one():
+                        pass
+                self._wake.wait(self.poll_s)
+                self._wake.clear()
+        finally:
+            self.stop_event.set()
+            heartbeat.join(timeout=10)
+            self._safely("releasing the lease", self.lease.release)
+            self.active.clear()
+            log.info("worker %s stopped", self.lease.holder)
+
+    def _heartbeat(self) -> None:
+        """Take or renew the lease every third of its life, whatever the loop is busy with."""
+        every = self.lease.ttl.total_seconds() / 3
+        while not self.stop_event.is_set():
+            held = bool(self._safely("renewing the lease", self.lease.acquire))
+            if held and not self.active.is_set():
+                log.info("worker %s is now the active worker", self.lease.holder)
+                self.active.set()
+                self._wake.set()
+            elif not held and self.active.is_set():
+                log.warning("worker %s lost the lease", self.lease.holder)
+                self.active.clear()
+            self.stop_event.wait(every)
+
+    def _safely(self, what: str, call: Callable[[], object]) -> object:
+        try:
+            return call()
+        except Exception:
+            log.exception("worker: %s failed", what)
+            return None
+
+    def _run_periodic(self) -> None:
+        now = time.monotonic()
+        for job in self.periodic:
+            if now - job.last >= job.every_s:
+                job.last = now
+                self._safely(job.name, lambda j=job: j.run(self.ctx))
+
+    def _run_one(self) -> bool:
+        """Handle the oldest due task; False when none is due."""
+        now = self.ctx.now()
+        with self.ctx.db.read() as session:
+            task = session.scalar(select(TaskRow).where(TaskRow.state == "queued",
+                                                        TaskRow.due_at <= now)
+                                  .order_by(TaskRow.due_at, TaskRow.id).limit(1))
+        if task is None:
+            return False
+        handler = self.handlers.get(task.kind)
+        error = None
+        if handler is None:
+            error = f"no handler for tasks of kind {task.kind!r} in this version"
+        else:
+            try:
+                handler(self.ctx, task.job_id or "")
+            except Exception as exc:  # isolated: one bad task must not stop the others
+                log.exception("worker: task %s (%s) for job %s failed", task.id, task.kind,
+                              task.job_id)
+                error = "".join(traceback.format_exception_only(exc)).strip()
+        self._finish(task, error)
+        return True
+
+    def _finish(self, task: TaskRow, error: str | None) -> None:
+        attempts = task.attempts + 1
+        now = self.ctx.now()
+        if error is None:
+            values = {"state": "done", "attempts": attempts, "finished_at": now}
+        elif attempts >= MAX_ATTEMPTS:
+            values = {"state": "failed", "attempts": attempts, "finished_at": now,
+                      "last_error": error}
+        else:
+            delay = timedelta(seconds=RETRY_BASE_S * 4 ** (attempts - 1))
+            values = {"attempts": attempts, "due_at": now + delay, "last_error": error}
+        with self.ctx.db.write() as session:
+            session.execute(update(TaskRow).where(TaskRow.id == task.id).values(**values))
+        self.handled += 1

@@ -1,0 +1,39 @@
+"""What the background worker does, by default: the handlers of queued tasks and the periodic
+jobs. Later capabilities (email, sliced files, estimates, backups) add theirs here."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from core.jobs.unit import THUMBNAIL_TASK
+from core.jobs.uploads import stale_spool_files
+from core.worker.runner import Handler, Periodic, Worker
+from core.worker.thumbnails import make_thumbnail
+
+if TYPE_CHECKING:
+    from core.context import Context
+
+log = logging.getLogger(__name__)
+
+# A spool file belongs to an upload still arriving, or waiting for its model check; waitress
+# drops a silent connection after [intake] channel_timeout_s, so an hour without a write means
+# the server that owned it was killed.
+SPOOL_STALE_S = 3600
+
+
+def remove_stale_spools(ctx: Context) -> int:
+    removed = 0
+    for path in stale_spool_files(ctx, max_age_s=SPOOL_STALE_S):
+        path.unlink(missing_ok=True)
+        removed += 1
+        log.info("removed %s, an upload a killed server left behind", path.name)
+    return removed
+
+
+HANDLERS: dict[str, Handler] = {THUMBNAIL_TASK: make_thumbnail}
+
+
+def make_worker(ctx: Context, **options: float) -> Worker:
+    return Worker(ctx, HANDLERS, [Periodic("remove stale uploads", 600, remove_stale_spools)],
+                  **options)
