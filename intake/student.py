@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
 from core.domain import links
 from core.domain.errors import JobNotFound, TokenError
@@ -31,7 +31,18 @@ def status(token: str) -> str | tuple[str, int]:
     except (TokenError, JobNotFound):
         return page(404, "Job not found", "This status link is not valid. Use the link from "
                     "your confirmation page or email.")
-    return render_template("status.html", view=view, job=view.job)
+    return render_template("status.html", view=view, job=view.job, token=token)
+
+
+@bp.get(links.STATUS + "<token>/thumbnail.png")
+def thumbnail(token: str) -> Response | tuple[str, int]:
+    try:
+        data = desk().student.thumbnail(token)
+    except (TokenError, JobNotFound):
+        data = None
+    if data is None:
+        return page(404, "No picture yet", "The picture of your model is not ready yet.")
+    return Response(data, mimetype="image/png", headers={"Cache-Control": "private, max-age=60"})
 
 
 @bp.get(links.CONFIRM + "<token>")

@@ -98,3 +98,19 @@ def test_tampered_replaced_and_expired_tokens_get_friendly_pages(client, desk) -
         later.close()
     for response in (tampered, replaced, expired):
         assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_the_status_page_shows_the_models_picture_once_drawn(client, desk) -> None:
+    from tests.helpers import run_worker_once
+
+    result = submit(desk)
+    page = client.get(f"/status/{result.status_token}").get_data(as_text=True)
+    assert "thumbnail.png" not in page  # not drawn yet: no broken image
+    assert client.get(f"/status/{result.status_token}/thumbnail.png").status_code == 404
+    run_worker_once(desk)
+    page = client.get(f"/status/{result.status_token}").get_data(as_text=True)
+    assert f'src="/status/{result.status_token}/thumbnail.png"' in page
+    picture = client.get(f"/status/{result.status_token}/thumbnail.png")
+    assert picture.status_code == 200 and picture.mimetype == "image/png"
+    assert picture.data.startswith(b"\x89PNG")
+    assert client.get("/status/forged-token/thumbnail.png").status_code == 404

@@ -12,7 +12,9 @@ from core.domain import tokens
 from core.domain.errors import JobNotFound, TokenError
 from core.domain.statuses import Status
 from core.domain.values import Event, Job, confirmation_expired
+from core.jobs.queries import Queries
 from core.jobs.records import event_value, job_value
+from core.mesh.thumbnails import THUMBNAIL
 from storage.tables import EventRow, JobRow
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ class StudentView:
     timeline: tuple[TimelineEntry, ...]
     queue_position: int | None  # 1-based among ReadyToPrint + Printing jobs, oldest first
     queue_length: int
+    has_thumbnail: bool = False  # the worker has drawn the model's picture
 
 
 def _label(event: Event) -> TimelineEntry | None:
@@ -93,12 +96,12 @@ class StudentQueries:
             job = job_value(row)
         timeline = tuple(t for t in map(_label, events) if t is not None)
         position = queue.index(job_id) + 1 if job_id in queue else None
-        return StudentView(job, timeline, position, len(queue))
+        folder = self.desk.store.job_dir(job.status.value, job.folder_name)
+        drawn = self.desk.store.file_in(folder, THUMBNAIL).is_file()
+        return StudentView(job, timeline, position, len(queue), drawn)
 
     def thumbnail(self, token: str) -> bytes | None:
         """The picture of the student's model on their status page, when it has been drawn."""
-        from core.jobs.queries import Queries
-
         return Queries(self.desk).thumbnail(tokens.read_status_token(self.desk.secret, token))
 
     def quote(self, token: str) -> Job:
