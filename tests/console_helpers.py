@@ -14,7 +14,7 @@ from core.console.services import ConsoleServices
 from core.desk import Desk
 from desktop.app import make_app
 from desktop.window import MainWindow
-from tests.conftest import PASSWORD, ROOT
+from tests.helpers import PASSWORD, ROOT
 
 ARTIFACTS = ROOT / "test-artifacts"
 

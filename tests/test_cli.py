@@ -16,7 +16,7 @@ import pytest
 from core import __version__
 from core.config import load_config
 from core.desk import open_desk
-from tests.conftest import ROOT, submit
+from tests.helpers import ROOT, submit
 
 
 def printdesk(*args: str, stdin: str = "", env: dict[str, str] | None = None

@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 
 from core.console.settings import ConsoleSettings
-from tests.conftest import ROOT, model, submit
 from tests.console_helpers import select, unlock
+from tests.helpers import ROOT, model, submit
 
 SUBMIT_SCRIPT = """
 import sys

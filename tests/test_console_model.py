@@ -21,7 +21,7 @@ from desktop.jobs_model import (
     JobTableModel,
     age_text,
 )
-from tests.conftest import submit
+from tests.helpers import submit
 
 CHICAGO = ZoneInfo("America/Chicago")
 

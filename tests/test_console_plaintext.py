@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from desktop.dialogs import ApproveDialog, RejectDialog
 from desktop.jobs_model import HEADERS
-from tests.conftest import model
 from tests.console_helpers import on_next_dialog, select, unlock
+from tests.helpers import model
 
 IMG = "<img src=&#47;dev&#47;zero>"
 NAME = "<b>Jane</b> <i>Doe</i>"

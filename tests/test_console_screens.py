@@ -8,9 +8,8 @@ from PIL import Image
 from PySide6.QtCore import Qt
 
 from core.domain.statuses import Status
-from tests.conftest import submit
 from tests.console_helpers import on_next_dialog, screenshot, select, unlock
-from tests.helpers import run_worker_once
+from tests.helpers import run_worker_once, submit
 
 PEOPLE = [
     ("Ana Silva", "ARCH 4000", "20mm-xyz-cube.stl", "Filament", "Blue", "Prusa MK4S", 2),

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication
 
 from core.domain.statuses import Status
 from desktop.dialogs import ApproveDialog, OverrideDialog, RejectDialog
-from tests.conftest import ROOT, submit
 from tests.console_helpers import accept_message, on_next_dialog, refreshed, select, unlock
+from tests.helpers import ROOT, submit
 
 
 def jobs_in_tab(win) -> int:

@@ -13,7 +13,7 @@ import pytest
 from core.config import Config
 from core.desk import Desk, open_desk
 from core.domain.statuses import Status
-from tests.conftest import ROOT, model, submit
+from tests.helpers import ROOT, model, submit
 
 TRANSITION_STEPS = {
     # step: (status the job must end in, repair expected)

@@ -11,7 +11,7 @@ from core.config import load_config
 from core.desk import Desk, init_desk, open_desk, utcnow
 from core.domain.statuses import Status
 from printdesk.demo import DemoReport, fill_demo
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 JOBS = 40
 

@@ -44,3 +44,9 @@ def test_network_detection_on_a_local_folder_and_the_auto_rule(tmp_path: Path) -
     assert choose_journal(tmp_path / "x.db", "auto") == "wal"
     assert choose_journal(tmp_path / "x.db", "delete") == "delete"
     assert choose_journal(tmp_path / "x.db", "wal") == "wal"
+
+
+def test_the_head_revision_constant_is_alembics() -> None:
+    from storage.migrate import HEAD, alembic_head
+
+    assert HEAD == alembic_head()  # a new migration must update storage.migrate.HEAD

@@ -14,7 +14,7 @@ from core.config import load_config
 from core.desk import Desk, init_desk, open_desk
 from storage.engine import Database, open_database
 from storage.migrate import current_revision, head_revision, upgrade
-from tests.conftest import PASSWORD, submit
+from tests.helpers import PASSWORD, submit
 
 ALL_EVENTS = "SELECT id, job_id, type, at, actor, machine, details FROM events ORDER BY id"
 

@@ -12,7 +12,7 @@ import pytest
 from core.desk import Desk
 from core.domain.errors import StorageError
 from storage.filestore import FileStore, PathEscape, StoreError
-from tests.conftest import submit
+from tests.helpers import submit
 
 FOLDERS = ("Uploaded", "Pending", "Rejected")
 

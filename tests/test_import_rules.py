@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 FORBIDDEN = {
     "core": {"PySide6", "flask", "flask_wtf", "flask_limiter", "waitress", "desktop", "intake",

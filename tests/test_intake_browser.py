@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from core.desk import Desk
-from tests.conftest import ROOT, model
+from tests.helpers import ROOT, model
 from tests.intake_server import serving
 from tests.realsize import model_of_size
 

@@ -20,7 +20,7 @@ from psycopg import sql
 
 from core.config import Config, load_config
 from core.desk import Desk, init_desk, open_desk
-from tests.conftest import PASSWORD, model, post_form
+from tests.helpers import PASSWORD, model, post_form
 from tests.intake_server import serving
 from tests.realsize import post_model, torus, write_binary_stl
 

@@ -14,7 +14,7 @@ import pytest
 
 from core.config import load_config
 from core.desk import Desk, init_desk, open_desk
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 from tests.intake_server import serving
 from tests.realsize import MIB, model_of_size, post_model, torus, write_binary_stl
 

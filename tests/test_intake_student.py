@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.desk import open_desk
 from intake import create_app
-from tests.conftest import csrf_token, submit
+from tests.helpers import csrf_token, submit
 
 
 def approve(desk, job):

@@ -14,7 +14,7 @@ import pytest
 
 from core.desk import Desk
 from intake.submit import INTRO
-from tests.conftest import form_data, post_form
+from tests.helpers import form_data, post_form
 
 
 def stored_files(desk: Desk) -> list[str]:

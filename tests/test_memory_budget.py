@@ -6,7 +6,7 @@ import threading
 import time
 
 from core.mesh.budget import MemoryBudget, analysis_memory
-from tests.conftest import model
+from tests.helpers import model
 
 MB = 1024 * 1024
 

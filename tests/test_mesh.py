@@ -21,7 +21,7 @@ from core.domain.errors import PrintDeskError
 from core.mesh import analysis as mesh_module
 from core.mesh.analysis import ModelRejected, analyse_model
 from core.mesh.zipcheck import check_zip
-from tests.conftest import model
+from tests.helpers import model
 
 ALL_PRINTERS = {"Prusa MK4S", "Prusa XL", "Raise3D Pro 2 Plus", "Formlabs Form 3"}
 MiB = 1024 * 1024

@@ -22,7 +22,7 @@ from trimesh.exchange.stl import load_stl
 from core.mesh import analysis as mesh_module
 from core.mesh import calc as meshcalc
 from core.mesh.analysis import ModelRejected, analyse_model, read_mesh
-from tests.conftest import MODELS
+from tests.helpers import MODELS
 
 KINDS = {".stl", ".obj", ".3mf"}
 CORPUS = sorted(p.name for p in MODELS.iterdir() if p.suffix.lower() in KINDS)

@@ -16,7 +16,7 @@ from core.desk import Desk, init_desk, open_desk
 from core.domain.errors import ConcurrencyError
 from core.domain.statuses import STATUS_ORDER, Status
 from core.domain.values import Job
-from tests.conftest import PASSWORD, model, submit
+from tests.helpers import PASSWORD, model, submit
 
 pytestmark = pytest.mark.postgres
 

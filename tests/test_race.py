@@ -16,7 +16,7 @@ from core.config import Config, load_config
 from core.desk import Desk, open_desk
 from core.domain.errors import ConcurrencyError
 from core.domain.statuses import Status
-from tests.conftest import submit
+from tests.helpers import submit
 
 ROUNDS = 200
 

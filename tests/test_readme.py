@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from core.config import load_config
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_readme_configuration_example_loads(tmp_path: Path) -> None:

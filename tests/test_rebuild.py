@@ -7,7 +7,7 @@ from dataclasses import asdict
 from core.config import Config
 from core.desk import Desk, open_desk
 from core.ops.rebuild import rebuild
-from tests.conftest import PASSWORD, submit
+from tests.helpers import PASSWORD, submit
 
 
 def snapshot(desk: Desk) -> tuple[list[dict], list[dict]]:

@@ -16,7 +16,7 @@ import pytest
 from core.console import slicers
 from core.console.slicers import Slicer, SlicerError, choose_slicer, detect_slicers, launch, show_in_folder
 from core.desk import Desk
-from tests.conftest import submit
+from tests.helpers import submit
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="uses sh scripts and sessions")
 

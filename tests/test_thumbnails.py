@@ -15,7 +15,7 @@ from core.desk import Desk
 from core.mesh.analysis import ModelRejected
 from core.mesh.thumbnails import THUMBNAIL, ThumbnailError, render_thumbnail
 from core.worker.thumbnails import make_thumbnail
-from tests.conftest import model, submit
+from tests.helpers import model, submit
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

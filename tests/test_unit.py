@@ -11,7 +11,7 @@ from core.domain.errors import ConcurrencyError, StorageError
 from core.domain.statuses import Action, Actor, Status
 from core.jobs.unit import THUMBNAIL_TASK, Draft, Message, run_unit, transition
 from storage.tables import EventRow, JobRow, OutboxRow, TaskRow
-from tests.conftest import submit
+from tests.helpers import submit
 
 
 def counts(desk: Desk) -> tuple[int, int, int]:

@@ -6,7 +6,7 @@ from core.config import load_config
 from core.domain.errors import ValidationError
 from core.domain.validation import MAX_FILENAME, check_file, clean_filename, validate_submission
 from core.domain.values import Submission, SubmissionForm
-from tests.conftest import form
+from tests.helpers import form
 
 MB = 1024 * 1024
 GOOD_FILE = ("model.stl", 1234)

@@ -21,7 +21,7 @@ from core.worker.lease import Lease, lease_info
 from core.worker.runner import MAX_ATTEMPTS, Periodic, Worker
 from core.worker.tasks import make_worker
 from storage.tables import TaskRow
-from tests.conftest import ROOT, submit
+from tests.helpers import ROOT, submit
 
 
 def tasks(desk: Desk) -> list[tuple[str, str, int, str | None]]:

@@ -18,7 +18,7 @@ from core.domain.errors import (
 )
 from core.domain.statuses import Status
 from core.domain.values import Job, Upload
-from tests.conftest import model, submit
+from tests.helpers import model, submit
 
 
 def folder_of(desk: Desk, job: Job) -> str:
@@ -193,7 +193,7 @@ def test_override_reviewed_notes_and_fields(desk: Desk) -> None:
 
 def test_the_email_cap_is_rechecked_inside_the_write(desk) -> None:
     from core.jobs.submit import _store, check_submission
-    from tests.conftest import form
+    from tests.helpers import form
 
     for _ in range(desk.config.limits.max_active_jobs_per_email - 1):
         submit(desk, student_email="twotabs@example.edu")

@@ -45,9 +45,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-from trimesh.exchange.obj import load_obj
-from trimesh.exchange.stl import load_stl_ascii
-from trimesh.geometry import triangulate_quads
 
 from core.config import Config, Printer
 from core.domain import defaults
@@ -157,8 +154,13 @@ def read_mesh(path: Path, kind: str, **limits: int) -> tuple[ArraysT, str | None
                 binary = _binary_stl(stream)
                 if binary is not None:
                     return binary, None
+                # trimesh (0.1 s to import) only for the text formats it parses for us.
+                from trimesh.exchange.stl import load_stl_ascii
+
                 loaded = load_stl_ascii(stream)
             else:
+                from trimesh.exchange.obj import load_obj
+
                 # resolver=None and skip_materials: an OBJ's mtllib must never open another file.
                 loaded = load_obj(stream, resolver=None, skip_materials=True, group_material=False)
         parts = loaded.get("geometry", {"": loaded}).values()
@@ -179,6 +181,8 @@ def read_mesh(path: Path, kind: str, **limits: int) -> tuple[ArraysT, str | None
 def _triangulated(faces: Any) -> np.ndarray:
     values = np.asarray(faces, dtype=np.int64)
     if values.ndim == 2 and values.shape[1] != 3:
+        from trimesh.geometry import triangulate_quads
+
         values = triangulate_quads(values)
     return values
 
