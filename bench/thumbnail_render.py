@@ -12,8 +12,10 @@ It writes, in a throw-away folder, binary STLs of about a million triangles each
 
 For each it times, in this one process, `render_thumbnail(path, ".stl")` (reading included)
 and `trimesh.load(path, process=False)`, best of N (3) each, and the peak of the memory numpy
-and Python allocate during one more render (tracemalloc; the Pillow canvas is not counted, it is
-about 1 MB). Target: the torus renders in at most 3 × trimesh's load time.
+and Python allocate during one more render (tracemalloc; Pillow's few MB of canvas are not
+counted). Target: the torus renders in at most 3 × trimesh's load time. trimesh.load hashes
+the arrays it loads, with xxhash when that is installed and about twice as slowly without (as
+in this project's virtualenv), so the ratio is higher on a machine that has xxhash.
 
 The last line printed is machine-readable:
     render_s=… trimesh_load_s=… ratio=… triangles=… render_peak_mb=… tetra_ratio=…
@@ -52,8 +54,8 @@ def tetrahedra(count: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     cells = np.stack(np.unravel_index(np.arange(count), (side, side, side)), axis=1)
     centres = (cells + rng.uniform(-0.2, 0.2, (count, 3))) * 2.0  # mm
     unit = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=np.float64) * 0.5
-    turn = rng.uniform(0.6, 1.2, (count, 1, 3))  # squashed a little, each its own way
-    vertices = (centres[:, None, :] + unit[None] * turn).reshape(-1, 3).astype("<f4")
+    squash = rng.uniform(0.6, 1.2, (count, 1, 3))  # each its own shape, not one repeated
+    vertices = (centres[:, None, :] + unit[None] * squash).reshape(-1, 3).astype("<f4")
     local = np.array([[0, 1, 2], [0, 3, 1], [0, 2, 3], [1, 3, 2]])
     faces = (np.arange(count)[:, None, None] * 4 + local[None]).reshape(-1, 3)
     return vertices, faces.astype(np.int64)

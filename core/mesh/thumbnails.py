@@ -9,10 +9,11 @@ stays closed (merely dropping small faces would leave a 1M-triangle scan full of
 scan's noise is averaged away. On a closed surface the faces turned away are culled (hidden
 anyway: it only saves work); an open surface is drawn from both sides.
 
-A million-triangle binary STL has three million corners and the clustering pass over them is
-most of the time, so it is written for numpy's speed: the (n, 3) arrays are never combined with
-a per-axis (3,) array (numpy then loops three elements at a time, ten times slower) and the cell
-keys are computed in cache-sized blocks.
+A million-triangle binary STL has three million corners, and the clustering pass over them is
+most of the time, so that pass is written for numpy's speed: its (n, 3) arrays are never reduced
+along or combined with a per-axis (3,) array (numpy then loops three elements at a time, about
+ten times slower), and the cell keys are computed in cache-sized blocks. The rasteriser works
+on whole arrays of (face, row) spans and of samples, never face by face in Python.
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ MAX_FACES = 40_000  # what the clustering aims for
 MAX_DRAWN = 150_000  # left when even the coarsest grid keeps more: the smallest faces go
 GRID, MIN_GRID = 160, 24  # cells along the longest side for vertex clustering (256 px image)
 SUPERSAMPLE = 3  # samples per pixel along each axis, averaged: smooth edges
+MAX_CANVAS = 2048  # samples along each side at most: a large picture gets fewer per pixel
 MARGIN = 0.06  # of the image size, on each side
-# A pile of large overlapping faces could ask for billions of samples: past this many, the
-# picture is drawn coarser rather than for minutes (no real model comes near).
-SAMPLE_BUDGET = 40_000_000
-CHUNK = 1 << 18  # rows or samples handled at once by the rasteriser: bounded memory
+# Samples the rasteriser may touch: past the budget, fewer per pixel (most models need under a
+# million); past the limit, only the nearest faces (a pile of large faces could ask billions).
+SAMPLE_BUDGET, SAMPLE_LIMIT = 3_000_000, 20_000_000
+# Face rows (some 300 bytes each) and samples (some 50) handled at once: bounded memory.
+ROWS_AT_ONCE, SAMPLES_AT_ONCE = 1 << 16, 1 << 18
 # Depth levels and face numbers packed in a float64: 2**28 × 2**24 leaves room under 2**53.
 DEPTH_LEVELS, FACE_CODES = float(2**28), float(2**24)
 BLOCK = 1 << 14  # corners per step of the cell keys: the temporaries stay in the CPU's cache
@@ -76,7 +79,7 @@ def _triangles(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, boo
     whether the surface is closed, when the simplification already knows it)."""
     if len(faces) == 0 or len(vertices) == 0:
         raise ThumbnailError("the model has no triangles")
-    if vertices.dtype.kind != "f":
+    if vertices.dtype not in (np.float32, np.float64):  # integers, float16, big-endian
         vertices = vertices.astype(np.float64)
     if faces.dtype.kind not in "iu":
         faces = faces.astype(np.int64)
@@ -113,6 +116,7 @@ def _triangles(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, boo
 
 
 def _used(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The corners some face uses, and the faces numbered in them."""
     used = np.zeros(len(vertices), dtype=bool)
     used[faces] = True
     if used.all():
@@ -124,7 +128,7 @@ def _first_grid(vertices: np.ndarray, faces: np.ndarray,
                 bounds: tuple[np.ndarray, np.ndarray]) -> int:
     """A clustering grid that should leave about MAX_FACES faces: a surface of area A on cells
     of side s keeps roughly 2.6·A/s² triangles. The area is estimated from a sample of faces."""
-    sample = faces[:: max(1, len(faces) // 100_000)]
+    sample = faces[:: max(1, len(faces) // 20_000)]
     area = float(_area(vertices[sample].astype(np.float64)).sum()) * len(faces) / len(sample)
     low, high = bounds
     extent = float((high - low).max())
@@ -221,11 +225,6 @@ def _balanced(faces: np.ndarray, corners: int) -> bool:
     return bool(np.array_equal(forward, backward))
 
 
-def _signed_volume(triangles: np.ndarray) -> float:
-    centred = triangles - triangles.reshape(-1, 3).mean(axis=0)
-    return float(np.einsum("ij,ij->i", centred[:, 0], np.cross(centred[:, 1], centred[:, 2])).sum())
-
-
 def _camera() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Screen right, screen up and towards-the-viewer unit vectors."""
     toward = EYE / np.linalg.norm(EYE)
@@ -237,16 +236,20 @@ def _camera() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _draw(triangles: np.ndarray, size: int, closed: bool | None) -> bytes:
     right, up, toward = _camera()
     normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
-    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
-    facing = normals @ toward
-    if _closed(triangles) if closed is None else closed:
-        # Faces turned away from the camera are hidden on a closed, consistently wound surface.
-        outward = _signed_volume(triangles) >= 0
+    if closed is None:
+        closed = _closed(triangles)
+    if closed:
+        # Faces turned away from the camera are hidden on a closed, consistently wound surface:
+        # culled, they cost nothing. Σ (corner - o)·normal is six times the enclosed volume
+        # for any o; a corner of the model as o keeps the rounding small.
+        outward = np.einsum("ij,ij->", triangles[:, 0] - triangles[0, 0], normals) >= 0
+        facing = normals @ toward
         visible = facing > 0 if outward else facing < 0
         if visible.any():
-            triangles, normals, facing = triangles[visible], normals[visible], facing[visible]
+            triangles, normals = triangles[visible], normals[visible]
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
     # Two-sided: an open surface shows its inside; light it like the outside.
-    normals[facing < 0] *= -1
+    normals[normals @ toward < 0] *= -1
     light = LIGHT / np.linalg.norm(LIGHT)
     rim = np.clip(1 - np.abs(normals @ toward), 0, 1) ** 3  # brightens grazing faces a little
     shade = AMBIENT + DIFFUSE * np.clip(normals @ light, 0, 1) + RIM * rim
@@ -254,15 +257,21 @@ def _draw(triangles: np.ndarray, size: int, closed: bool | None) -> bytes:
 
     screen = triangles @ np.stack([right, up], axis=1)  # (n, 3, 2)
     depth = triangles @ toward  # (n, 3), larger is nearer
-    canvas = size * SUPERSAMPLE
+    canvas = min(size * SUPERSAMPLE, max(size, MAX_CANVAS))
     points = _framed(screen, canvas)
     work = _samples(points)
-    if work > SAMPLE_BUDGET:
-        smallest = min(canvas, max(size, 64))
-        canvas = max(smallest, int(canvas * (SAMPLE_BUDGET / work) ** 0.5))
-        log.info("thumbnail drawn on %d px instead of %d: %d samples", canvas,
-                 size * SUPERSAMPLE, work)
+    if work.sum() > SAMPLE_BUDGET:
+        # Many layers of faces (hundreds of bodies behind one another, say): fewer samples per
+        # pixel, down to one, rather than seconds of drawing.
+        canvas = max(size, int(canvas * (SAMPLE_BUDGET / work.sum()) ** 0.5))
         points = _framed(screen, canvas)
+        work = _samples(points)
+    if work.sum() > SAMPLE_LIMIT:
+        # Only a pile of large faces stacked hundreds deep gets here: the nearest are drawn.
+        nearest = np.argsort(-depth.max(axis=1), kind="stable")
+        keep = nearest[np.cumsum(work[nearest]) <= SAMPLE_LIMIT]
+        log.info("thumbnail: %d of %d faces drawn, the nearest", len(keep), len(points))
+        points, depth, colours = points[keep], depth[keep], colours[keep]
     seen = _rasterise(points, depth, canvas)
 
     # One RGBA word per face and a transparent one last, where `seen` is -1.
@@ -280,8 +289,8 @@ def _draw(triangles: np.ndarray, size: int, closed: bool | None) -> bytes:
 
 def _framed(screen: np.ndarray, canvas: int) -> np.ndarray:
     """Screen coordinates → canvas pixels (x right, y down), the model centred with a margin."""
-    flat = screen.reshape(-1, 2)
-    low, high = flat.min(axis=0), flat.max(axis=0)
+    x, y = screen[..., 0], screen[..., 1]
+    low, high = np.array([x.min(), y.min()]), np.array([x.max(), y.max()])
     scale = canvas * (1 - 2 * MARGIN) / max(float((high - low).max()), 1e-12)
     points = (screen - (low + high) / 2) * scale
     points[..., 1] *= -1  # image rows grow downwards
@@ -289,11 +298,11 @@ def _framed(screen: np.ndarray, canvas: int) -> np.ndarray:
     return points
 
 
-def _samples(points: np.ndarray) -> int:
-    """About how many samples the rasteriser will touch: the faces' areas plus one per row."""
+def _samples(points: np.ndarray) -> np.ndarray:
+    """About how many samples the rasteriser will touch per face: its area plus its rows."""
     x, y = points[..., 0], points[..., 1]
     area = np.abs((x[:, 1] - x[:, 0]) * (y[:, 2] - y[:, 0]) - (x[:, 2] - x[:, 0]) * (y[:, 1] - y[:, 0]))
-    return int(area.sum() / 2 + (y.max(axis=1) - y.min(axis=1) + 1).sum())
+    return area / 2 + (y.max(axis=1) - y.min(axis=1) + 1)
 
 
 def _batches(counts: np.ndarray, limit: int) -> Iterator[tuple[int, int]]:
@@ -323,7 +332,7 @@ def _rasterise(points: np.ndarray, depth: np.ndarray, canvas: int) -> np.ndarray
     # would send np.maximum.at down a buffered path twenty times slower.
     points, depth = points.astype(np.float64), depth.astype(np.float64)
     low, high = float(depth.min()), float(depth.max())
-    depth = (depth - low) * (DEPTH_LEVELS / max(high - low, 1e-300))
+    depth = (depth - low) * (DEPTH_LEVELS / (high - low) if high > low else 0.0)
     (xt, yt, zt), (xm, ym, zm), (xb, yb, zb) = _sorted_corners(points[..., 0], points[..., 1],
                                                                depth)
     twice_area = (xm - xt) * (yb - yt) - (xb - xt) * (ym - yt)  # > 0: the middle is right
@@ -346,8 +355,8 @@ def _rasterise(points: np.ndarray, depth: np.ndarray, canvas: int) -> np.ndarray
     n = len(points)
 
     best = np.full(canvas * canvas, -np.inf)
-    steps = np.arange(CHUNK, dtype=np.float64)
-    for start, stop in _batches(rows[order], CHUNK):
+    steps = np.arange(max(ROWS_AT_ONCE, SAMPLES_AT_ONCE), dtype=np.float64)
+    for start, stop in _batches(rows[order], ROWS_AT_ONCE):
         batch = order[start:stop]
         counts = rows[batch]
         half = np.repeat(batch, counts)
@@ -364,7 +373,7 @@ def _rasterise(points: np.ndarray, depth: np.ndarray, canvas: int) -> np.ndarray
         at = (centre - 0.5) * canvas + c0  # the sample under each span's first pixel
         z_first = zl + (c0 + 0.5 - xl) * slope
         face = half % n
-        for lo, hi in _batches(width, CHUNK):
+        for lo, hi in _batches(width, SAMPLES_AT_ONCE):
             counts = width[lo:hi]
             before = np.cumsum(counts) - counts
             step = steps[:int(before[-1] + counts[-1])]
