@@ -39,6 +39,8 @@ class JobRow(Base):
     file_sha256: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the job entered its current status (reminders, overdue pickups, time per stage).
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     staff_notes: Mapped[str] = mapped_column(Text, default="")
     material: Mapped[str | None] = mapped_column(String(30))
@@ -89,6 +91,8 @@ class OutboxRow(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The same for every attempt: a message resent after a crash is the same message.
+    message_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class TaskRow(Base):
@@ -134,3 +138,4 @@ class SettingRow(Base):
 
 Index("ix_jobs_status_submitted", JobRow.status, JobRow.submitted_at)
 Index("ix_tasks_state_due", TaskRow.state, TaskRow.due_at)
+Index("ix_outbox_state_next", OutboxRow.state, OutboxRow.next_attempt_at)

@@ -41,7 +41,7 @@ SPEC_TABLE = {
     Action.EDIT_NOTES: ("staff", EVERY, SAME),
     Action.EDIT_FIELDS: ("staff", EVERY, SAME),
 }
-USER_ACTIONS = [a for a in Action if a is not Action.REPAIR]
+USER_ACTIONS = [a for a in Action if a not in (Action.REPAIR, Action.REMINDER)]
 
 
 def test_status_names_and_lifecycle_order():

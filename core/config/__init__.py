@@ -27,6 +27,7 @@ from core.config.sections import (
     SECTIONS,
     TABLES,
     Database,
+    Email,
     Intake,
     Lab,
     Limits,
@@ -34,6 +35,7 @@ from core.config.sections import (
     Paths,
     Pricing,
     Printer,
+    Smtp,
     parse_disciplines,
     parse_methods,
     parse_printers,
@@ -62,6 +64,8 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     intake: Intake = field(default_factory=Intake)
     pricing: Pricing = field(default_factory=Pricing)
+    smtp: Smtp = field(default_factory=Smtp)
+    email: Email = field(default_factory=Email)
     methods: tuple[Method, ...] = ()
     printers: tuple[Printer, ...] = ()
     disciplines: tuple[str, ...] = defaults.DISCIPLINES

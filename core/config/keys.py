@@ -122,3 +122,19 @@ def text_list(value: Any, name: str) -> tuple[str, ...]:
     if any(not v for v in items) or len(set(items)) != len(items):
         raise ConfigError(f"{name}: entries must be non-empty and unique")
     return items
+
+
+def day_list(value: Any, name: str) -> str:
+    """Whole days as text, e.g. "3, 7" (kept as text so an environment variable can set it)."""
+    given = text(value, name)
+    try:
+        days = [int(part) for part in given.replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(f"{name}: expected days like \"3, 7\", got {value!r}") from None
+    if any(d < 1 or d > 365 for d in days):
+        raise ConfigError(f"{name}: each day must be between 1 and 365, got {value!r}")
+    return ", ".join(str(d) for d in sorted(set(days)))
+
+
+def days_of(value: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in value.split(",") if part.strip())

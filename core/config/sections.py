@@ -13,6 +13,8 @@ from core.config.keys import (
     check_base_url,
     choice,
     colour,
+    day_list,
+    flag,
     key,
     money,
     rate,
@@ -76,6 +78,37 @@ class Intake:
     channel_timeout_s: int = key(120, whole(5, 3600))
 
 
+@dataclass(frozen=True)
+class Smtp:
+    """How email leaves the lab (the lab's case: Office 365, smtp.office365.com, 587, STARTTLS,
+    login). With no host, messages wait in the outbox and the console says so."""
+
+    host: str = key("", text)
+    port: int = key(587, whole(1, 65535))
+    security: str = key("starttls", choice("starttls", "ssl", "none"))
+    username: str = key("", text)
+    password: str = key("", text)
+    password_file: str = key("", text)  # a file holding the password (kept out of this file)
+    from_address: str = key("", text)
+    from_name: str = key("", text)  # "": the lab's name
+    reply_to: str = key("", text)
+    timeout_s: int = key(30, whole(1, 600))
+    max_attempts: int = key(8, whole(1, 100))  # then the message is failed, kept, retryable
+    ca_file: str = key("", text)  # certificates to trust besides the system's (a lab's own CA)
+
+
+@dataclass(frozen=True)
+class Email:
+    """What the lab's emails say and when reminders go."""
+
+    pickup_where: str = key("at the lab's front desk", text)
+    pickup_when: str = key("during the lab's opening hours", text)
+    confirmation_reminder: bool = key(True, flag)  # a day before the link expires
+    pickup_reminders: bool = key(True, flag)
+    pickup_reminder_days: str = key("3, 7", day_list)  # days in Completed, each reminded once
+    templates_dir: str = key("", text)  # "": <data folder>/email-templates, if it exists
+
+
 def _rates(value: Any, name: str) -> Mapping[str, Decimal]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{name}: expected a table like {{ Filament = \"0.10\" }}")
@@ -93,7 +126,8 @@ class Pricing:
 
 # [section] name -> its dataclass; the loader reads exactly these.
 SECTIONS: dict[str, type] = {"lab": Lab, "paths": Paths, "database": Database,
-                             "limits": Limits, "intake": Intake, "pricing": Pricing}
+                             "limits": Limits, "intake": Intake, "pricing": Pricing,
+                             "smtp": Smtp, "email": Email}
 
 
 @dataclass(frozen=True)

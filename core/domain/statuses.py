@@ -56,8 +56,10 @@ class Action(StrEnum):
     MARK_UNREVIEWED = "mark_unreviewed"
     EDIT_NOTES = "edit_notes"
     EDIT_FIELDS = "edit_fields"
-    # Not a user action: written by start-up repair and `printdesk doctor --repair`.
+    # Not user actions: written by start-up repair and `printdesk doctor --repair`, and by the
+    # worker when it reminds a student.
     REPAIR = "repair"
+    REMINDER = "reminder"
 
 
 ANY: frozenset[Status] = frozenset(Status)

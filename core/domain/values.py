@@ -109,6 +109,7 @@ class Job:
     reject_reasons: tuple[str, ...]
     confirm_expires_at: datetime | None
     analysis: Mapping[str, Any] | None
+    status_changed_at: datetime | None = None
 
     @property
     def is_new(self) -> bool:

@@ -19,6 +19,8 @@ from storage.types import ExactDecimal, UTCDateTime
 METADATA_FORMAT = 1
 JOB_COLUMNS = tuple(c.key for c in JobRow.__table__.columns if c.key != "metadata_version")
 EVENT_COLUMNS = tuple(c.key for c in EventRow.__table__.columns)
+# Columns added after metadata.json's format 1 was first written: older files lack them.
+OPTIONAL_COLUMNS = frozenset({"status_changed_at"})
 
 
 def job_value(row: JobRow) -> Job:
@@ -52,6 +54,7 @@ def job_value(row: JobRow) -> Job:
         reject_reasons=tuple(row.reject_reasons or ()),
         confirm_expires_at=row.confirm_expires_at,
         analysis=row.analysis,
+        status_changed_at=row.status_changed_at,
     )
 
 
@@ -107,7 +110,10 @@ def records_from_metadata(doc: dict[str, Any]) -> tuple[dict[str, Any], list[dic
     if doc.get("format") != METADATA_FORMAT:
         raise ValueError(f"unknown metadata format {doc.get('format')!r}")
     job_data = doc["job"]
-    job = {k: _decoder(JobRow.__table__, k)(job_data[k]) for k in JOB_COLUMNS}
+    missing = [k for k in JOB_COLUMNS if k not in job_data and k not in OPTIONAL_COLUMNS]
+    if missing:
+        raise KeyError(missing[0])
+    job = {k: _decoder(JobRow.__table__, k)(job_data.get(k)) for k in JOB_COLUMNS}
     job["metadata_version"] = job["version"]
     events = [
         {k: _decoder(EventRow.__table__, k)(e[k]) for k in EVENT_COLUMNS} for e in doc["events"]

@@ -25,6 +25,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from email.utils import make_msgid
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -75,6 +76,11 @@ class Changed(Job):
     effects: Effects = field(default_factory=Effects)
 
 
+class Unchanged(Exception):
+    """Raised by a declaration that finds, under the lock, nothing left to do (a repair that a
+    transition resolved first, a reminder already sent): the unit commits nothing."""
+
+
 class Draft:
     """What one unit changes, declared by the action inside the transaction."""
 
@@ -102,6 +108,8 @@ class Draft:
         """A new job: its folder waits in the scratch area until the commit adopts it."""
         if from_staging:  # its metadata.json (version 1) is written before the rename
             row.metadata_version = 1
+        if row.status_changed_at is None:
+            row.status_changed_at = row.submitted_at
         self.session.add(row)
         self.row = row
         if from_staging:
@@ -120,6 +128,8 @@ class Draft:
 
     def set_status(self, status: Status) -> None:
         assert self.row is not None
+        if self.row.status != status.value:
+            self.row.status_changed_at = self.ctx.now()
         self.row.status = status.value
         self.target = status.value
 
@@ -137,7 +147,8 @@ class Draft:
         self._messages.append(OutboxRow(
             job_id=self.job_id, kind=message.kind, to_addr=message.to, subject=message.subject,
             body_text=message.text, body_html=message.html, created_at=self.ctx.now(),
-            state="queued", attempts=0, next_attempt_at=self.ctx.now()))
+            state="queued", attempts=0, next_attempt_at=self.ctx.now(),
+            message_id=new_message_id(self.ctx.config.smtp.from_address)))
 
     def task(self, kind: str) -> None:
         self._tasks.append(kind)
@@ -172,6 +183,11 @@ class Draft:
                        effects=Effects(tuple(event_value(e) for e in self._events),
                                        tuple(m.id for m in self._messages), tuple(self._tasks),
                                        moved, tuple(self._remove)))
+
+
+def new_message_id(from_address: str) -> str:
+    domain = from_address.rpartition("@")[2] or "printdesk.invalid"
+    return make_msgid("printdesk", domain=domain)
 
 
 Declare = Callable[[Draft], None]
@@ -224,7 +240,7 @@ def _run(ctx: Context, job_id: str, declare: Declare, prepare: Callable[[], None
                 write_metadata(ctx, job_id)
             except Exception:  # the change is committed; repair rewrites the file at next start
                 log.exception("job %s changed, but its metadata.json could not be written", job_id)
-    for listener in ctx.task_listeners if result.effects.tasks else ():
+    for listener in ctx.task_listeners if result.effects.tasks or result.effects.messages else ():
         listener()
     return result
 

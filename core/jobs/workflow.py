@@ -15,6 +15,7 @@ from core.domain.values import STUDENT_FIELDS, SubmissionForm, SubmitResult, Upl
 from core.jobs.student import USED, check_confirmation
 from core.jobs.submit import submit
 from core.jobs.unit import Changed, Draft, transition
+from core.mail import messages
 from storage.tables import JobRow
 
 if TYPE_CHECKING:
@@ -87,10 +88,11 @@ class Workflow:
     ) -> Changed:
         quote = self._quote(material, printer, weight_g, print_time_h)
 
-        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
+        def apply(draft: Draft, row: JobRow) -> dict[str, Any]:
             row.material, row.printer = material, printer
             row.weight_g, row.print_time_h, row.cost = quote.weight_g, quote.hours_billed, quote.total
             self._new_confirmation(row)
+            draft.message(messages.approval(self.desk, row))
             return {
                 "weight_g": str(quote.weight_g), "print_time_h": str(quote.hours_entered),
                 "billed_hours": str(quote.hours_billed), "material": material,
@@ -107,8 +109,9 @@ class Workflow:
         if any(len(r) > MAX_NOTE for r in clean):
             raise ValidationError({"reasons": f"Each reason must be at most {MAX_NOTE} characters."})
 
-        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
+        def apply(draft: Draft, row: JobRow) -> dict[str, Any]:
             row.reject_reasons, row.confirm_nonce = clean, None
+            draft.message(messages.rejection(self.desk, row))
             return {"reasons": clean}
 
         return transition(self.desk, job_id, Action.REJECT, expected_version=version, apply=apply)
@@ -124,8 +127,9 @@ class Workflow:
                    apply=apply)
 
     def resend_confirmation(self, job_id: str, version: int | None) -> Changed:
-        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
+        def apply(draft: Draft, row: JobRow) -> dict[str, Any]:
             self._new_confirmation(row)
+            draft.message(messages.confirmation_resent(self.desk, row))
             return {"expires_at": row.confirm_expires_at.isoformat() if row.confirm_expires_at
                     else None}
 
@@ -142,8 +146,12 @@ class Workflow:
                    apply=lambda _d, _r: {"note": text})
 
     def complete(self, job_id: str, version: int | None) -> Changed:
+        def apply(draft: Draft, row: JobRow) -> dict[str, Any]:
+            draft.message(messages.completion(self.desk, row))
+            return {}
+
         return transition(self.desk, job_id, Action.COMPLETE, expected_version=version,
-                   apply=lambda _d, _r: {})
+                          apply=apply)
 
     def picked_up(self, job_id: str, version: int | None, amount_paid: object) -> Changed:
         try:
@@ -169,17 +177,21 @@ class Workflow:
             raise ValidationError({"status": f"Unknown status {target!r}."}) from None
         text = _required_text(reason, "reason", "a reason for the override")
 
-        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
+        def apply(draft: Draft, row: JobRow) -> dict[str, Any]:
             if row.status == status.value:
                 raise ValidationError({"status": f"The job is already {status.value}."})
             if status is Status.PENDING and row.cost is not None:
                 self._new_confirmation(row)
             elif status is not Status.PENDING:
                 row.confirm_nonce = None
+            if notify:
+                # Back to Pending with a quote: the student needs the new link, not just news.
+                draft.message(messages.confirmation_resent(self.desk, row) if row.confirm_nonce
+                              else messages.status_changed(self.desk, row, text, status))
             return {"from": row.status, "to": status.value, "reason": text, "notify": notify}
 
         return transition(self.desk, job_id, Action.OVERRIDE_STATUS, expected_version=version,
-                   apply=apply, target=status)
+                          apply=apply, target=status)
 
     def mark_reviewed(self, job_id: str, version: int | None, reviewed: bool = True) -> Changed:
         def apply(_d: Draft, row: JobRow) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core.domain.statuses import Action, Actor, Status
 from core.domain.values import Problem
 from core.jobs.records import records_from_metadata
-from core.jobs.unit import Draft, run_unit
+from core.jobs.unit import Draft, Unchanged, run_unit
 from core.jobs.uploads import stale_spool_files
 from storage.filestore import StoreError
 from storage.tables import EventRow, JobRow
@@ -138,7 +138,7 @@ class Recovery:
             row = draft.load()  # looked at again under the lock: a transition may have finished
             found = self.store.locate(name)
             if len(found) != 1 or found[0] == row.status:
-                raise _Resolved
+                raise Unchanged
             text = f"moved folder {name} from {found[0]}/ to {row.status}/ to match the database"
             draft.move_folder(found[0], row.status)
             self._repaired(job_id, "misplaced_folder", text)(draft)
@@ -158,7 +158,7 @@ class Recovery:
             row = draft.load()
             if row.metadata_version == row.version and not self._metadata_stale(
                     job_id, row.status, row.folder_name, row.version, deep=True):
-                raise _Resolved
+                raise Unchanged
             self._clean(row.status, row.folder_name)
             self._repaired(job_id, "stale_metadata", "rewrote metadata.json from the database")(
                 draft)
@@ -191,7 +191,7 @@ class Recovery:
 
         def declare(draft: Draft) -> None:
             if draft.session.get(JobRow, job["id"]) is not None:
-                raise _Resolved  # a submission in progress committed meanwhile
+                raise Unchanged  # a submission in progress committed meanwhile
             Status(job["status"])  # refuses a status this version does not know
             draft.adopt(job, found_in=status)
             if events:
@@ -215,10 +215,7 @@ class Recovery:
         """Run a repair unit; False when a look under the lock found nothing left to repair."""
         try:
             run_unit(self.desk, job_id, declare)
-        except _Resolved:
+        except Unchanged:
             return False
         return True
 
-
-class _Resolved(Exception):
-    """Raised inside a repair's unit when a change in progress resolved the problem first."""

@@ -43,6 +43,7 @@ class Periodic:
     name: str
     every_s: float
     run: Callable[[Context], object]
+    urgent: bool = False  # also run at once when woken (something was just queued)
     last: float = field(default=float("-inf"))
 
 
@@ -100,12 +101,13 @@ class Worker:
         heartbeat = threading.Thread(target=self._heartbeat, name="printdesk-lease", daemon=True)
         heartbeat.start()
         try:
+            woken = False
             while not self.stop_event.is_set():
                 if self.lease.held():
-                    self._run_periodic()
+                    self._run_periodic(woken)
                     while not self.stop_event.is_set() and self.lease.held() and self._run_one():
                         pass
-                self._wake.wait(self.poll_s)
+                woken = self._wake.wait(self.poll_s)
                 self._wake.clear()
         finally:
             self.stop_event.set()
@@ -135,10 +137,10 @@ class Worker:
             log.exception("worker: %s failed", what)
             return None
 
-    def _run_periodic(self) -> None:
+    def _run_periodic(self, woken: bool = False) -> None:
         now = time.monotonic()
         for job in self.periodic:
-            if now - job.last >= job.every_s:
+            if now - job.last >= job.every_s or (woken and job.urgent):
                 job.last = now
                 self._safely(job.name, lambda j=job: j.run(self.ctx))
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from core.jobs.unit import THUMBNAIL_TASK
 from core.jobs.uploads import stale_spool_files
+from core.mail.outbox import send_due
+from core.mail.reminders import send_reminders
 from core.worker.runner import Handler, Periodic, Worker
 from core.worker.thumbnails import make_thumbnail
 
@@ -35,5 +37,8 @@ HANDLERS: dict[str, Handler] = {THUMBNAIL_TASK: make_thumbnail}
 
 
 def make_worker(ctx: Context, **options: float) -> Worker:
-    return Worker(ctx, HANDLERS, [Periodic("remove stale uploads", 600, remove_stale_spools)],
-                  **options)
+    return Worker(ctx, HANDLERS, [
+        Periodic("send email", 5, send_due, urgent=True),
+        Periodic("queue reminders", 900, send_reminders),
+        Periodic("remove stale uploads", 600, remove_stale_spools),
+    ], **options)
