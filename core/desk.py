@@ -30,6 +30,7 @@ from core.domain.values import Job, SubmissionForm, SubmitResult, Upload
 from core.jobs.queries import Queries
 from core.jobs.student import StudentQueries
 from core.jobs.workflow import Workflow
+from core.mail.outbox import Outbox
 from core.ops.recovery import Recovery
 from storage.engine import sqlite_path
 from storage.migrate import upgrade
@@ -52,6 +53,10 @@ class Desk(Context):
     @cached_property
     def student(self) -> StudentQueries:
         return StudentQueries(self)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self)
 
     @cached_property
     def recovery(self) -> Recovery:

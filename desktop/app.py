@@ -22,8 +22,9 @@ QHeaderView::section { background: #efebf5; padding: 6px; border: 0; border-bott
 QPushButton { padding: 6px 12px; border-radius: 6px; background: white; border: 1px solid #b9b0c7; }
 QPushButton:default, QPushButton:focus { border: 2px solid #461D7C; }
 QPushButton:hover { background: #f0ebf7; }
-QLineEdit, QPlainTextEdit, QComboBox, QSpinBox { padding: 5px; border: 1px solid #b9b0c7; border-radius: 5px;
-                                                 background: white; }
+QLineEdit, QPlainTextEdit, QComboBox { padding: 5px; border: 1px solid #b9b0c7; border-radius: 5px;
+                                       background: white; }
+QSpinBox { padding: 4px; }
 #lockBox { background: white; border: 1px solid #d9d4e2; border-radius: 12px; padding: 18px; }
 #lockTitle { font-size: 18pt; font-weight: 700; color: #461D7C; }
 """

@@ -11,14 +11,19 @@ from core.domain.values import Job
 from desktop.queue_view import tab_label
 
 
-def tab_texts(jobs: Sequence[Job], statuses: Sequence[Status], now: datetime) -> list[str]:
+def tab_texts(jobs: Sequence[Job], statuses: Sequence[Status], now: datetime,
+              overdue_days: int) -> list[str]:
     counts = dict.fromkeys(Status, 0)
     for job in jobs:
         counts[job.status] += 1
-    late = sum(1 for j in jobs if j.confirmation_expired(now))
-    return [f"{tab_label(status)} ({counts[status]}"
-            f"{f' · {late} expired' if status is Status.PENDING and late else ''})"
-            for status in statuses]
+    extra = {Status.PENDING: (sum(1 for j in jobs if j.confirmation_expired(now)), "expired"),
+             Status.COMPLETED: (sum(1 for j in jobs if j.pickup_overdue(now, overdue_days)),
+                                "overdue")}
+    texts = []
+    for status in statuses:
+        late, word = extra.get(status, (0, ""))
+        texts.append(f"{tab_label(status)} ({counts[status]}{f' · {late} {word}' if late else ''})")
+    return texts
 
 
 def new_count(jobs: Sequence[Job]) -> int:

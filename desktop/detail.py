@@ -127,6 +127,10 @@ class DetailPane(QWidget):
         self.files = QListWidget()
         self.tabs.addTab(self.files, "&Files")
 
+    def add_tab(self, widget: QWidget, title: str) -> None:
+        """A tab whose content another part of the console fills (the job's emails)."""
+        self.tabs.addTab(widget, title)
+
     # --- showing ---------------------------------------------------------------------------
 
     def show_job(self, job: Job | None, links: dict[str, str | None] | None = None) -> None:

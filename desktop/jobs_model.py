@@ -74,6 +74,7 @@ class JobTableModel(QAbstractTableModel):
         self._haystacks: list[str] = []  # per row, so a search keystroke is a plain scan
         self._statuses: list[str] = []
         self._sort_column, self._sort_order = COL_AGE, Qt.SortOrder.AscendingOrder
+        self.overdue_days = 3  # a Completed job waits this long before it is shown OVERDUE
         self._thumbs: dict[str, QPixmap] = {}
         self._placeholder = QPixmap(48, 48)
         self._placeholder.fill(QColor("#e7e3ee"))
@@ -206,7 +207,8 @@ class JobTableModel(QAbstractTableModel):
             return self._thumbs.get(job.id, self._placeholder)
         if role == Qt.ItemDataRole.BackgroundRole and column == COL_AGE:
             return QBrush(QColor(AGE_COLOURS[age_band(hours)]))
-        if role == Qt.ItemDataRole.ForegroundRole and column == COL_NEW and expired(job, now):
+        if role == Qt.ItemDataRole.ForegroundRole and column == COL_NEW and (
+                expired(job, now) or job.pickup_overdue(now, self.overdue_days)):
             return QBrush(QColor("#a4001d"))
         if role == Qt.ItemDataRole.FontRole and job.is_new:
             return self._bold
@@ -218,7 +220,11 @@ class JobTableModel(QAbstractTableModel):
 
     def _display(self, job: Job, column: int, hours: float, now: datetime) -> str | None:
         if column == COL_NEW:
-            return "EXPIRED" if expired(job, now) else "NEW" if job.is_new else ""
+            if expired(job, now):
+                return "EXPIRED"
+            if job.pickup_overdue(now, self.overdue_days):
+                return "OVERDUE"
+            return "NEW" if job.is_new else ""
         if column == COL_NAME:
             return job.student_name
         if column == COL_STANDARD:
@@ -251,6 +257,8 @@ class JobTableModel(QAbstractTableModel):
     def _tooltip(self, job: Job, column: int, now: datetime) -> str | None:
         if column == COL_NEW and expired(job, now):
             return "The student's confirmation link has expired: resend it or confirm on behalf."
+        if column == COL_NEW and job.pickup_overdue(now, self.overdue_days):
+            return "Printed long ago and not picked up: the student has been reminded by email."
         if column == COL_STANDARD:  # the student chose the file name: shown as text, never markup
             return plain_tip(f"Reference {job.short_id.upper()} · {job.original_filename}")
         return None

@@ -73,8 +73,17 @@ class Notifier(QObject):
         self.notified: list[str] = []  # what was announced, for the status bar and tests
 
     def new_jobs(self, names: list[str]) -> None:
-        text = (f"New submission from {names[0]}" if len(names) == 1
-                else f"{len(names)} new submissions")
+        self._announce(f"New submission from {names[0]}" if len(names) == 1
+                       else f"{len(names)} new submissions")
+
+    def student_answered(self, answers: list[tuple[str, str, bool]]) -> None:
+        """A student confirmed or declined a quote: staff hear it as they hear new jobs."""
+        texts = [f"{name} {'confirmed' if yes else 'declined'} the quote for {ref}"
+                 for name, ref, yes in answers]
+        self._announce(texts[0] if len(texts) == 1 else f"{len(texts)} students answered "
+                       "their quotes")
+
+    def _announce(self, text: str) -> None:
         self.notified.append(text)
         if self.tray_on and self.tray is not None:
             # Linux notification servers may read markup in the message body (some show <img>).

@@ -15,17 +15,19 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QObject, Signal
 
 from core.desk import Desk
-from core.domain.statuses import Status
-from core.domain.values import Job
+from core.domain.statuses import Action, Actor, Status
+from core.domain.values import Event, Job
+from core.mail.outbox import EmailStatus
 from core.worker.lease import LeaseInfo
 from desktop.jobs_model import JobTableModel
 from desktop.tasks import TaskRunner
 
 
 class QueueRefresher(QObject):
-    refreshed = Signal()  # rows, counts and worker state are current (last_updated moved)
+    refreshed = Signal()  # rows, counts, worker and email state are current
     failed = Signal(str)
     new_jobs = Signal(list)  # names of students whose submissions just arrived
+    answered = Signal(list)  # (student name, reference, confirmed?) for each student's answer
 
     def __init__(self, desk: Desk, runner: TaskRunner, model: JobTableModel,
                  parent: QObject | None = None) -> None:
@@ -36,6 +38,7 @@ class QueueRefresher(QObject):
         self._again = False
         self.last_updated: datetime | None = None
         self.worker: LeaseInfo | None = None
+        self.email: EmailStatus | None = None
 
     def refresh(self, full: bool = False) -> None:
         if full:
@@ -46,12 +49,14 @@ class QueueRefresher(QObject):
         self.busy = True
         queries, marker = self.desk.queries, self.marker
 
-        def load() -> tuple[int, list[Job], bool, LeaseInfo | None]:
+        outbox = self.desk.outbox
+
+        def load() -> tuple[int, list[Job], list[Event], bool, LeaseInfo | None, EmailStatus]:
             if marker is None:
                 now = queries.change_marker()  # read first: a change meanwhile is not missed
-                return now, queries.jobs(), True, queries.worker()
-            now, changed = queries.changed_since(marker)
-            return now, changed, False, queries.worker()
+                return now, queries.jobs(), [], True, queries.worker(), outbox.status()
+            now, changed, events = queries.changed_since(marker)
+            return now, changed, events, False, queries.worker(), outbox.status()
 
         self.runner.run(load, success=lambda result: self._loaded(*result),
                         failure=self._failed)
@@ -60,9 +65,10 @@ class QueueRefresher(QObject):
         """This console's own action: its row now, before (and instead of) the refresh."""
         self.model.upsert([job])
 
-    def _loaded(self, marker: int, jobs: list[Job], full: bool, worker: LeaseInfo | None) -> None:
+    def _loaded(self, marker: int, jobs: list[Job], events: list[Event], full: bool,
+                worker: LeaseInfo | None, email: EmailStatus) -> None:
         self.busy = False
-        self.worker = worker
+        self.worker, self.email = worker, email
         if full:
             # A load that started before this console's own action must not bring back the
             # older version that action already replaced.
@@ -79,6 +85,13 @@ class QueueRefresher(QObject):
         new = [j.student_name for j in arrived if j.status is Status.UPLOADED]
         if new:
             self.new_jobs.emit(new)
+        by_id = {j.id: j for j in jobs}
+        answers = [(by_id[e.job_id].student_name, by_id[e.job_id].short_id.upper(),
+                    e.type == Action.CONFIRM.value)
+                   for e in events if e.actor is Actor.STUDENT and e.job_id in by_id
+                   and e.type in (Action.CONFIRM.value, Action.DECLINE.value)]
+        if answers:
+            self.answered.emit(answers)
         self.last_updated = datetime.now(UTC)
         self.refreshed.emit()
         if self._again:

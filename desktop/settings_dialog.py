@@ -1,5 +1,6 @@
-"""Settings of this PC's console: slicers per file type, sound, notifications, idle lock, time
-zone; and, read-only, where the data lives and whether email is set up."""
+"""Settings: this PC's console (sound, notifications, idle lock, time zone), its slicers per
+file type, the lab's email server (desktop/email_settings.py), and, read-only, where the data
+lives."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -27,10 +28,12 @@ from PySide6.QtWidgets import (
 from core.console.services import ConsoleServices
 from core.console.slicers import Slicer
 from core.desk import Desk
-from core.domain.errors import ValidationError
+from core.domain.errors import PrintDeskError, ValidationError
 from core.domain.filetypes import OPENABLE_TYPES
 from core.ops.health import safe_url
+from desktop.email_settings import EmailSettings
 from desktop.plain import plain_label
+from desktop.tasks import TaskRunner
 
 
 @functools.cache
@@ -41,16 +44,20 @@ def _zones() -> list[str]:
 
 class SettingsDialog(QDialog):
     def __init__(self, parent: QWidget | None, desk: Desk, services: ConsoleServices,
-                 detected: list[Slicer] | None = None) -> None:
+                 detected: list[Slicer] | None = None, runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(760)
         self.services = services
         settings = services.settings
         layout = QVBoxLayout(self)
+        self.tabs = QTabWidget()
+        self.tabs.setUsesScrollButtons(False)  # every tab title shows: the dialog is as wide
+        layout.addWidget(self.tabs, 1)
 
-        slicers = QGroupBox("Slicers (the program that opens each file type)")
+        slicers = QWidget()
         form = QFormLayout(slicers)
+        form.addRow(plain_label("The program that opens each file type on this PC."))
         self.paths: dict[str, QLineEdit] = {}
         for ext in OPENABLE_TYPES:
             edit = QLineEdit(settings.slicers.get(ext, ""))
@@ -65,11 +72,10 @@ class SettingsDialog(QDialog):
         self.detected = QLabel("Detected on this PC: …")
         self.detected.setWordWrap(True)
         form.addRow(self.detected)
-        layout.addWidget(slicers)
         if detected is not None:
             self.show_detected(detected)
 
-        general = QGroupBox("This console")
+        general = QWidget()
         form = QFormLayout(general)
         self.sound = QCheckBox("Play a sound when a new job arrives")
         self.sound.setChecked(settings.sound)
@@ -87,18 +93,20 @@ class SettingsDialog(QDialog):
         form.addRow(self.notify)
         form.addRow("Lock after &idle", self.idle)
         form.addRow("&Time zone", self.zone)
-        layout.addWidget(general)
+        self.email = EmailSettings(desk, runner or TaskRunner(self))
 
-        data = QGroupBox("Data (set in printdesk.toml; restart to apply)")
+        data = QWidget()
         form = QFormLayout(data)
+        form.addRow(plain_label("Set in printdesk.toml; restart PrintDesk to apply."))
         config = desk.config
         for label, value in (("Storage folder", str(config.storage_root)),
                              ("Database", safe_url(config.database_url)),
-                             ("Config file", str(config.config_file or "none (defaults)")),
-                             ("Email (SMTP)", "Not set up: email sending arrives in a later "
-                              "version, so no messages are sent yet.")):
+                             ("Config file", str(config.config_target or "none (defaults)")),
+                             ("Students' address", config.base_url)):
             form.addRow(label, plain_label(value, selectable=True))
-        layout.addWidget(data)
+        for page, title in ((general, "This &console"), (slicers, "S&licers"),
+                            (self.email, "&Email (all PCs)"), (data, "&Data")):
+            self.tabs.addTab(page, title)
 
         self.problem = plain_label()
         self.problem.setStyleSheet("color: #a4001d; font-weight: 600;")
@@ -126,7 +134,12 @@ class SettingsDialog(QDialog):
                            timezone=self.zone.currentText().strip())
         try:
             self.services.save(settings)
+            if self.email.changed:
+                self.email.save()
         except ValidationError as exc:
             self.problem.setText("\n".join(exc.errors.values()))
+            return
+        except PrintDeskError as exc:
+            self.problem.setText(str(exc))
             return
         self.accept()

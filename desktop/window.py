@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.config.keys import days_of
 from core.console.services import ConsoleServices
 from core.desk import Desk
 from core.domain.statuses import STATUS_LABELS
@@ -31,6 +32,7 @@ from desktop.detail_loader import DetailLoader
 from desktop.icon import app_icon
 from desktop.live import LiveUpdates, Notifier
 from desktop.lock import IdleWatcher, LockScreen
+from desktop.outbox_view import OutboxPanel
 from desktop.plain import plain_label
 from desktop.queue_view import QueueView
 from desktop.refresher import QueueRefresher
@@ -64,7 +66,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self._build_menus()
         self.worker_label = plain_label(wrap=False)
+        self.email_label = plain_label(wrap=False)
         self.updated_label = QLabel("Not updated yet")
+        self.statusBar().addPermanentWidget(self.email_label)
         self.statusBar().addPermanentWidget(self.worker_label)
         self.statusBar().addPermanentWidget(self.updated_label)
 
@@ -86,6 +90,8 @@ class MainWindow(QMainWindow):
         page = QWidget()
         layout = QVBoxLayout(page)
         self.queue = QueueView(self.services.tz)
+        self.queue.model.overdue_days = min(days_of(self.desk.config.email.pickup_reminder_days)
+                                            or (3,))
         # The parts tests and other modules reach through the window.
         self.model, self.proxy, self.table = self.queue.model, self.queue.proxy, self.queue.table
         self.tabs, self.tab_statuses, self.search = (self.queue.tabs, self.queue.tab_statuses,
@@ -96,6 +102,8 @@ class MainWindow(QMainWindow):
                                   " border-radius: 6px; font-weight: 600;")
         self.banner.hide()
         self.detail = DetailPane(self.services.tz)
+        self.messages = OutboxPanel(self.desk, self.runner, self.services.tz)
+        self.detail.add_tab(self.messages, "&Messages")
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.queue)
         split.addWidget(self.detail)
@@ -110,6 +118,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&File")
         for text, shortcut, slot in (
             ("&Settings…", QKeySequence.StandardKey.Preferences, self.open_settings),
+            ("&Outbox…", QKeySequence("Ctrl+Shift+O"), self.open_outbox),
             ("&Lock", QKeySequence("Ctrl+L"), self.lock),
             ("&Refresh", QKeySequence.StandardKey.Refresh, lambda: self.refresh(full=True)),
             ("&Quit", QKeySequence.StandardKey.Quit, self.close),
@@ -133,6 +142,7 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(self.lock)
         self.lock_screen.unlocked.connect(self.unlock)
         self.queue.job_selected.connect(self.details.load)
+        self.queue.job_selected.connect(self._show_messages)
         self.queue.job_selected.connect(lambda _j: self.thumbs.fetch(
             self.queue.visible_jobs(FIRST_ROWS)))
         self.queue.open_requested.connect(self.open_in_slicer)
@@ -147,6 +157,7 @@ class MainWindow(QMainWindow):
         self.refresher.refreshed.connect(self._refreshed)
         self.refresher.failed.connect(self._show_refusal)
         self.refresher.new_jobs.connect(self.notifier.new_jobs)
+        self.refresher.answered.connect(self.notifier.student_answered)
         self.runner.busy_changed.connect(lambda busy: self.setCursor(
             Qt.CursorShape.BusyCursor if busy else Qt.CursorShape.ArrowCursor))
 
@@ -205,6 +216,11 @@ class MainWindow(QMainWindow):
         stamp = self.refresher.last_updated.astimezone(self.services.tz).strftime("%H:%M:%S")
         self.updated_label.setText(f"Last updated {stamp}")
         self._show_worker()
+        email = self.refresher.email
+        if email is not None:
+            self.email_label.setText(email.summary)
+            self.email_label.setStyleSheet("" if email.ready and not email.failed
+                                           else "color: #a4001d; font-weight: 600;")
         self.queue.keep_selection(current.id if current else None)
         self.thumbs.fetch(self.queue.visible_jobs(FIRST_ROWS))
 
@@ -220,6 +236,12 @@ class MainWindow(QMainWindow):
             self.worker_label.setStyleSheet("color: #a4001d; font-weight: 600;")
 
     # --- selection --------------------------------------------------------------------------
+
+    def _show_messages(self, job: Job | None) -> None:
+        if job is None:
+            self.messages.model.set_rows([])
+        else:
+            self.messages.show_job(job.id)
 
     def current_job(self) -> Job | None:
         return self.queue.current_job()
@@ -256,7 +278,8 @@ class MainWindow(QMainWindow):
 
     def _update_counts(self) -> None:
         jobs = self.model.jobs()
-        self.queue.set_tab_texts(counts.tab_texts(jobs, self.tab_statuses, datetime.now(UTC)))
+        self.queue.set_tab_texts(counts.tab_texts(jobs, self.tab_statuses, datetime.now(UTC),
+                                                  self.model.overdue_days))
         new = counts.new_count(jobs)
         self.setWindowTitle(f"PrintDesk · {new} new" if new else "PrintDesk")
         self.notifier.set_count(new)
@@ -286,12 +309,22 @@ class MainWindow(QMainWindow):
             self.runner.run(lambda: self.services.show_in_folder(job),
                             failure=lambda e: self._show_refusal(str(e)))
 
+    def open_outbox(self) -> None:
+        from desktop.outbox_view import OutboxDialog
+
+        if self.locked:
+            return
+        dialog = OutboxDialog(self, self.desk, self.runner, self.services.tz)
+        dialog.exec()
+        dialog.deleteLater()
+        self.refresh()
+
     def open_settings(self) -> None:
         from desktop.settings_dialog import SettingsDialog
 
         if self.locked:
             return
-        dialog = SettingsDialog(self, self.desk, self.services)
+        dialog = SettingsDialog(self, self.desk, self.services, runner=self.runner)
         open_ = [True]  # a detection result arriving after the dialog closed is dropped
         self.runner.run(self.services.detected,
                         success=lambda found: open_[0] and dialog.show_detected(found),

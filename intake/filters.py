@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask import Flask
 
+from core.mail.settings import email_ready, smtp_settings
 from intake.context import desk
 
 
@@ -32,4 +33,6 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def lab() -> dict[str, object]:
-        return {"lab": desk().config}
+        config = desk().config
+        # Pages never promise an email that cannot go: is a mail server set up right now?
+        return {"lab": config, "email_ready": email_ready(smtp_settings(config))}

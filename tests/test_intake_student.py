@@ -114,3 +114,20 @@ def test_the_status_page_shows_the_models_picture_once_drawn(client, desk) -> No
     assert picture.status_code == 200 and picture.mimetype == "image/png"
     assert picture.data.startswith(b"\x89PNG")
     assert client.get("/status/forged-token/thumbnail.png").status_code == 404
+
+
+def test_pages_promise_email_only_when_it_can_go(client, desk) -> None:
+    from core.config.file import update_config_file
+
+    result = submit(desk)
+    form = client.get("/").get_data(as_text=True)
+    success = client.get(f"/submitted/{result.status_token}").get_data(as_text=True)
+    assert "We send your quote and pickup notice here." not in form
+    assert "You receive an email" not in success
+    assert "The lab tells you the cost and gives you a link to confirm it." in success
+    update_config_file(desk.config.config_target, "smtp",
+                       {"host": "smtp.office365.com", "from_address": "fablab@example.edu"})
+    form = client.get("/").get_data(as_text=True)
+    success = client.get(f"/submitted/{result.status_token}").get_data(as_text=True)
+    assert "We send your quote and pickup notice here." in form
+    assert "You receive an email at" in success

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,11 @@ class Job:
 
     def confirmation_expired(self, now: datetime) -> bool:
         return confirmation_expired(self.status, self.confirm_expires_at, now)
+
+    def pickup_overdue(self, now: datetime, after_days: int) -> bool:
+        """Printed and waiting for the student longer than the first pickup reminder."""
+        return (self.status is Status.COMPLETED and self.status_changed_at is not None
+                and now - self.status_changed_at >= timedelta(days=after_days))
 
     def __eq__(self, other: object) -> bool:
         # The job's own fields decide: a Changed (the job plus what an action did) equals the

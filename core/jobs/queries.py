@@ -64,16 +64,19 @@ class Queries:
         with self.desk.db.read() as session:
             return session.scalar(select(func.max(EventRow.id))) or 0
 
-    def changed_since(self, marker: int) -> tuple[int, list[Job]]:
-        """(the marker now, every job changed after `marker`), for a view that keeps its rows
-        and updates only what changed."""
+    def changed_since(self, marker: int) -> tuple[int, list[Job], list[Event]]:
+        """(the marker now, every job changed after `marker`, the events that changed them),
+        for a view that keeps its rows and updates only what changed."""
         with self.desk.db.read() as session:
             now = session.scalar(select(func.max(EventRow.id))) or 0
             if now <= marker:
-                return now, []
-            changed = select(EventRow.job_id).where(EventRow.id > marker, EventRow.id <= now)
-            rows = session.scalars(select(JobRow).where(JobRow.id.in_(changed)))
-            return now, [job_value(r) for r in rows]
+                return now, [], []
+            events = [event_value(e) for e in session.scalars(
+                select(EventRow).where(EventRow.id > marker, EventRow.id <= now)
+                .order_by(EventRow.id))]
+            rows = session.scalars(select(JobRow).where(
+                JobRow.id.in_({e.job_id for e in events})))
+            return now, [job_value(r) for r in rows], events
 
     def worker(self) -> LeaseInfo | None:
         """Who runs the background work (thumbnails, email…), and until when; None if no

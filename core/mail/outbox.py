@@ -18,7 +18,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 
+from core.config.sections import Smtp
+from core.domain.errors import PrintDeskError
+from core.jobs.unit import new_message_id
 from core.mail import sender
+from core.mail.render import render
 from core.mail.settings import email_ready, password_of, smtp_settings
 from storage.tables import JobRow, OutboxRow
 
@@ -113,7 +117,8 @@ def retry(ctx: Context, message_id: int) -> None:
     with ctx.db.write() as session:
         session.execute(update(OutboxRow).where(OutboxRow.id == message_id,
                                                 OutboxRow.state.in_([FAILED, QUEUED]))
-                        .values(state=QUEUED, attempts=0, next_attempt_at=ctx.now()))
+                        .values(state=QUEUED, attempts=0, next_attempt_at=ctx.now(),
+                                last_error=None))
 
 
 def cancel(ctx: Context, message_id: int) -> None:
@@ -141,3 +146,60 @@ def counts(ctx: Context) -> dict[str, int]:
         found = dict(session.execute(select(OutboxRow.state, func.count())
                                      .group_by(OutboxRow.state)).all())
     return {state: found.get(state, 0) for state in (QUEUED, SENT, FAILED, CANCELLED)}
+
+
+@dataclass(frozen=True)
+class EmailStatus:
+    """What the console's status bar says about email."""
+
+    ready: bool  # a server and a sender address are set
+    queued: int
+    failed: int
+
+    @property
+    def summary(self) -> str:
+        if not self.ready:
+            waiting = f": {self.queued} message(s) waiting in the outbox" if self.queued else ""
+            return f"Email is not set up{waiting} (Settings → Email)"
+        if self.failed:
+            return f"Email: {self.failed} message(s) failed (File → Outbox)"
+        return f"Email: {self.queued} waiting" if self.queued else "Email: all sent"
+
+
+class Outbox:
+    """The outbox as the console uses it (File → Outbox, a job's Messages)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def entries(self, job_id: str | None = None) -> list[OutboxEntry]:
+        return entries(self.ctx, job_id)
+
+    def status(self) -> EmailStatus:
+        found = counts(self.ctx)
+        return EmailStatus(email_ready(smtp_settings(self.ctx.config)), found[QUEUED],
+                           found[FAILED])
+
+    def retry(self, message_id: int) -> None:
+        retry(self.ctx, message_id)
+
+    def cancel(self, message_id: int) -> None:
+        cancel(self.ctx, message_id)
+
+
+def send_test(ctx: Context, smtp: Smtp, password: str, to: str) -> None:
+    """Send a test email now with these settings (typed, perhaps not saved yet); raises
+    EmailError with the server's words when it does not go."""
+    rendered = render(ctx.config, "test", {})
+    email = sender.build(smtp, ctx.config.lab.name, to, rendered.subject, rendered.text,
+                         rendered.html, new_message_id(smtp.from_address))
+    if not email_ready(smtp):
+        raise EmailError("Set the server and the sender's address first.")
+    try:
+        sender.send(smtp, password, email)
+    except Exception as exc:
+        raise EmailError(f"The test email was not sent: {sender.describe(exc)}") from exc
+
+
+class EmailError(PrintDeskError):
+    """An email could not be sent now; the message says why in the server's words."""
