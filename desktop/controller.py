@@ -13,6 +13,7 @@ from core.domain.errors import ConcurrencyError, PrintDeskError, ValidationError
 from core.domain.statuses import TRANSITIONS, Action
 from core.domain.values import Job
 from desktop.dialogs import ApproveDialog, OverrideDialog, RejectDialog, TextDialog, confirm
+from desktop.edit_dialog import EditDialog
 from desktop.tasks import TaskRunner
 
 SIMPLE = {
@@ -55,6 +56,10 @@ class ActionController(QObject):
     def save_notes(self, job: Job, notes: str) -> None:
         w = self.desk.workflow
         self._write(job, lambda v: w.edit_notes(job.id, v, notes), self.changed.emit, self._failed)
+
+    def use_file(self, job: Job, name: str) -> None:
+        w = self.desk.workflow
+        self._write(job, lambda v: w.use_file(job.id, v, name), self.changed.emit, self._failed)
 
     def mark_reviewed_quietly(self, job: Job) -> None:
         """Opening a new job's file marks it reviewed (SPEC §3 allows it) without a dialog."""
@@ -107,11 +112,19 @@ class ActionController(QObject):
             reasons = reject.reasons()
             return lambda v: w.reject(jid, v, reasons)
         if action is Action.OVERRIDE_STATUS:
-            override = OverrideDialog(parent, job)
+            override = OverrideDialog(parent, job, self.desk.config)
             if not _exec(override):
                 return None
-            status, reason, notify = override.values()
-            return lambda v: w.override_status(jid, v, status, reason, notify)
+            status, reason, notify, quote = override.values()
+            return lambda v: w.override_status(jid, v, status, reason, notify, quote)
+        if action is Action.EDIT_FIELDS:
+            edit = EditDialog(parent, self.desk.config, job)
+            if not _exec(edit):
+                return None
+            changes = edit.changes()
+            if not changes:
+                return None
+            return lambda v: w.edit_fields(jid, v, changes)
         text = self._text_dialog(action, job)
         if text is None:
             return None

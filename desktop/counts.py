@@ -1,30 +1,25 @@
 """What the tabs, the title and the tray say about the queue: counts per status, expired
-confirmations, and the jobs waiting for staff that nobody has looked at yet."""
+confirmations and overdue pickups, and, while searching, how many matches each tab holds."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from core.domain.statuses import ACTIVE_STATUSES, Status
-from core.domain.values import Job
+from core.console.search import Matches
+from core.domain.statuses import Status
+from core.domain.values import Overview
 from desktop.queue_view import tab_label
 
 
-def tab_texts(jobs: Sequence[Job], statuses: Sequence[Status], now: datetime,
-              overdue_days: int) -> list[str]:
-    counts = dict.fromkeys(Status, 0)
-    for job in jobs:
-        counts[job.status] += 1
-    extra = {Status.PENDING: (sum(1 for j in jobs if j.confirmation_expired(now)), "expired"),
-             Status.COMPLETED: (sum(1 for j in jobs if j.pickup_overdue(now, overdue_days)),
-                                "overdue")}
+def tab_texts(overview: Overview, statuses: Sequence[Status], matches: Matches | None = None
+              ) -> list[str]:
     texts = []
     for status in statuses:
-        late, word = extra.get(status, (0, ""))
-        texts.append(f"{tab_label(status)} ({counts[status]}{f' · {late} {word}' if late else ''})")
+        count = overview.counts.get(status, 0)
+        if matches is not None:  # where the search found something, and how much
+            texts.append(f"{tab_label(status)} ({matches.per_status.get(status, 0)} of {count})")
+            continue
+        late = {Status.PENDING: (overview.expired, "expired"),
+                Status.COMPLETED: (overview.overdue, "overdue")}.get(status, (0, ""))
+        texts.append(f"{tab_label(status)} ({count}{f' · {late[0]} {late[1]}' if late[0] else ''})")
     return texts
-
-
-def new_count(jobs: Sequence[Job]) -> int:
-    return sum(1 for j in jobs if j.is_new and j.status in ACTIVE_STATUSES)

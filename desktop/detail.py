@@ -10,14 +10,15 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -26,14 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.statuses import TRANSITIONS, Action, allowed_actions
-from core.domain.values import Event, Job
+from core.domain.values import Event, Job, JobFile
+from core.mesh.analysis import estimate_text
 from desktop.plain import plain_label, plain_tip
 
 # Shown in the pane's action row; the rest (notes, fields) have their own controls.
 BUTTON_ACTIONS = (
     Action.APPROVE, Action.REJECT, Action.CONFIRM_ON_BEHALF, Action.RESEND_CONFIRMATION,
     Action.START_PRINTING, Action.PRINT_FAILED, Action.COMPLETE, Action.PICKED_UP,
-    Action.MARK_REVIEWED, Action.MARK_UNREVIEWED, Action.OVERRIDE_STATUS,
+    Action.MARK_REVIEWED, Action.MARK_UNREVIEWED, Action.EDIT_FIELDS, Action.OVERRIDE_STATUS,
 )
 
 
@@ -49,6 +51,7 @@ class DetailPane(QWidget):
     open_requested = Signal()
     folder_requested = Signal()
     notes_saved = Signal(str)
+    use_file_requested = Signal(str)
 
     def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +68,8 @@ class DetailPane(QWidget):
         self.actions_row.setVerticalSpacing(6)
         layout.addLayout(self.actions_row)
         self.buttons: dict[str, QPushButton] = {}
+        self._notes_for: str | None = None  # the job whose notes the editor holds
+        self._notes_saved = ""
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
         self._build_details()
@@ -84,6 +89,7 @@ class DetailPane(QWidget):
                            ("discipline", "Discipline"), ("class", "Class"),
                            ("print", "Method · color · printer"), ("file", "Student's file"),
                            ("submitted", "Submitted"), ("quote", "Quote"),
+                           ("suggestion", "Slicer says"),
                            ("paid", "Paid"), ("reasons", "Rejection reasons"),
                            ("check", "Model check")):
             self.values[key] = _label()
@@ -100,7 +106,13 @@ class DetailPane(QWidget):
             row.addWidget(copy)
             self.links[key] = edit
             self.fields.addRow(label, row)
-        self.tabs.addTab(page, "&Details")
+        # Scrolls rather than squeezes: a long model check or reason list on a 768-px screen
+        # would otherwise be cut off mid-line.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(page)
+        self.tabs.addTab(scroll, "&Details")
 
     def _build_notes(self) -> None:
         page = QWidget()
@@ -124,8 +136,23 @@ class DetailPane(QWidget):
         self.tabs.addTab(self.history, "&History")
 
     def _build_files(self) -> None:
-        self.files = QListWidget()
-        self.tabs.addTab(self.files, "&Files")
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.files = QTableWidget(0, 4)
+        self.files.setHorizontalHeaderLabels(["File", "What it is", "Size", "What PrintDesk read"])
+        self.files.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.files.verticalHeader().setVisible(False)
+        self.files.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.files.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.files.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.use_file = QPushButton("&Use this file for the slicer and the quote")
+        self.use_file.setEnabled(False)
+        self.use_file.clicked.connect(self._use_selected_file)
+        self.files.itemSelectionChanged.connect(self._file_selected)
+        layout.addWidget(self.files, 1)
+        layout.addWidget(self.use_file, 0, Qt.AlignmentFlag.AlignRight)
+        self.file_rows: list[JobFile] = []
+        self.tabs.addTab(page, "&Files")
 
     def add_tab(self, widget: QWidget, title: str) -> None:
         """A tab whose content another part of the console fills (the job's emails)."""
@@ -140,6 +167,8 @@ class DetailPane(QWidget):
             self.title.setText("Select a job")
             for value in self.values.values():
                 value.clear()
+            self.notes.clear()
+            self._notes_for, self._notes_saved = None, ""
             self._set_buttons(())
             return
         marker = "  · NEW" if job.is_new else ""
@@ -156,23 +185,33 @@ class DetailPane(QWidget):
         v["submitted"].setText(job.submitted_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z"))
         v["quote"].setText(f"${job.cost} · {job.weight_g} g · {job.print_time_h} h · {job.material}"
                            if job.cost is not None else "not quoted yet")
+        v["suggestion"].setText(suggestion_text(job))
+        v["suggestion"].setStyleSheet("color: #a4001d; font-weight: 600;" if (
+            job.quote_suggestion or {}).get("error") else "")
         v["paid"].setText(f"${job.amount_paid}" if job.amount_paid is not None else "")
         v["reasons"].setText("\n".join(job.reject_reasons))
         v["check"].setText(analysis_text(job))
         for key, edit in self.links.items():
             edit.setText((links or {}).get(key) or "")
-        if not self.notes.hasFocus():
-            self.notes.setPlainText(job.staff_notes)
+        same_job = self._notes_for == job.id
+        if not (same_job and self.notes_changed()):
+            self.notes.setPlainText(job.staff_notes)  # never over what staff are typing
+        self._notes_for, self._notes_saved = job.id, job.staff_notes
         self._set_buttons(allowed_actions(job.status))
 
-    def show_events(self, events: Sequence[Event]) -> None:
+    def notes_changed(self) -> bool:
+        """Notes typed for the job shown and not saved yet."""
+        return self._notes_for is not None and self.notes.toPlainText().strip() != (
+            self._notes_saved or "").strip()
+
+    def show_events(self, events: Sequence[tuple[Event, str]]) -> None:
+        """The history: each event with its plain-English description."""
         self.history.setRowCount(len(events))
-        for row, event in enumerate(events):
+        for row, (event, what) in enumerate(events):
             when = event.at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M:%S")
-            what = event.type.replace("_", " ")
-            if event.details:
-                what += ": " + ", ".join(f"{k}={v}" for k, v in event.details.items())
-            for column, text in enumerate((when, event.actor.value, event.machine, what)):
+            who = {"student": "Student", "staff": "Staff", "system": "PrintDesk"}.get(
+                event.actor.value, event.actor.value)
+            for column, text in enumerate((when, who, event.machine, what)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(plain_tip(text))
                 self.history.setItem(row, column, item)
@@ -180,10 +219,30 @@ class DetailPane(QWidget):
             self.history.resizeColumnToContents(column)
         self.history.resizeRowsToContents()
 
-    def show_files(self, files: Sequence[tuple[str, int]]) -> None:
-        self.files.clear()
-        for name, size in files:
-            self.files.addItem(f"{name}    ({size / 1024:,.1f} KiB)")
+    def show_files(self, files: Sequence[JobFile]) -> None:
+        self.file_rows = list(files)
+        self.files.setRowCount(len(files))
+        for row, file in enumerate(files):
+            what = ROLES.get(file.role, file.role) + (" · opens in the slicer" if file.authoritative
+                                                      else "")
+            for column, text in enumerate((file.name, what, f"{file.size / 1024:,.1f} KiB",
+                                           file.summary)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(plain_tip(text))
+                self.files.setItem(row, column, item)
+        self.files.resizeColumnsToContents()
+        self._file_selected()
+
+    def _file_selected(self) -> None:
+        rows = self.files.selectionModel().selectedRows()
+        file = self.file_rows[rows[0].row()] if rows else None
+        self.use_file.setEnabled(file is not None and not file.authoritative
+                                 and file.role in ("upload", "sliced", "other"))
+
+    def _use_selected_file(self) -> None:
+        rows = self.files.selectionModel().selectedRows()
+        if rows:
+            self.use_file_requested.emit(self.file_rows[rows[0].row()].name)
 
     def _set_buttons(self, allowed: Sequence[Action]) -> None:
         while self.actions_row.count():
@@ -212,6 +271,17 @@ class DetailPane(QWidget):
             self.actions_row.addWidget(button, number // BUTTONS_PER_ROW, number % BUTTONS_PER_ROW)
 
 
+ROLES = {"upload": "the student's model", "sliced": "sliced file", "thumbnail": "picture",
+         "metadata": "PrintDesk's record", "other": "other file"}
+
+
+def suggestion_text(job: Job) -> str:
+    suggested = job.quote_suggestion or {}
+    if suggested.get("error"):
+        return f"The automatic estimate failed: {suggested['error']}"
+    return str(suggested.get("text", "nothing yet (no sliced file, no estimate)"))
+
+
 def analysis_text(job: Job) -> str:
     a = job.analysis
     if not a:
@@ -220,5 +290,8 @@ def analysis_text(job: Job) -> str:
     lines = [f"{x} × {y} × {z} mm · {a['triangles']:,} triangles · "
              f"{'watertight' if a['watertight'] else 'NOT watertight'} · {a['volume_cm3']} cm³",
              "Fits: " + (", ".join(a["fits"]) if a["fits"] else "no printer")]
+    estimate = estimate_text(a)
+    if estimate:
+        lines.append(f"Estimate the student saw: {estimate} (material and minimum only)")
     lines += [f"⚠ {w}" for w in a.get("warnings", [])]
     return "\n".join(lines)

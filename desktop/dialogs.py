@@ -72,9 +72,10 @@ class ApproveDialog(_Dialog):
                          f"Quote {job.student_name}'s model. The student must confirm the cost "
                          "before it is printed.")
         self.config = config
-        self.weight = QLineEdit(str(job.weight_g or ""))
+        suggested = job.quote_suggestion or {}
+        self.weight = QLineEdit(str(job.weight_g or suggested.get("weight_g") or ""))
         self.weight.setPlaceholderText("grams, e.g. 47.3")
-        self.hours = QLineEdit(str(job.print_time_h or ""))
+        self.hours = QLineEdit(str(job.print_time_h or suggested.get("print_time_h") or ""))
         self.hours.setPlaceholderText("hours, e.g. 2.1 (rounded up to the next 0.5 h)")
         self.material = QComboBox()
         self.material.addItems([m.name for m in config.methods])
@@ -83,6 +84,12 @@ class ApproveDialog(_Dialog):
         self._fill_printers(job.printer)
         self.cost = plain_label()
         self.cost.setObjectName("cost")
+        self.source = plain_label(
+            f"From {suggested['text']}" if job.weight_g is None and suggested.get("text")
+            else "")
+        self.source.setObjectName("source")
+        if self.source.text():
+            self.form.addRow("", self.source)
         self.form.addRow("&Weight (g)", self.weight)
         self.form.addRow("Print &time (h)", self.hours)
         self.form.addRow("&Material", self.material)
@@ -170,20 +177,50 @@ class TextDialog(_Dialog):
 
 
 class OverrideDialog(_Dialog):
-    def __init__(self, parent: QWidget | None, job: Job) -> None:
+    """Move a job out of the usual rules; into Pending only with a quote (the student is asked
+    to confirm a cost), so the dialog asks for one when the job has none."""
+
+    def __init__(self, parent: QWidget | None, job: Job, config: Config | None = None) -> None:
         super().__init__(parent, f"Override status of {job.short_id.upper()}", "&Override",
                          f"Move the job out of {job.status.value} without the usual rules. The "
                          "reason is kept in the job's history.")
+        self.job, self.config = job, config
         self.status = QComboBox()
         self.status.addItems([s.value for s in Status if s is not job.status])
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("Why the usual workflow does not apply")
         self.notify = QCheckBox("Tell the student by email (when email is set up)")
+        self.weight = QLineEdit()
+        self.weight.setPlaceholderText("grams: Pending needs a quote")
+        self.hours = QLineEdit()
+        self.hours.setPlaceholderText("hours")
         self.form.addRow("&New status", self.status)
         self.form.addRow("&Reason", self.reason)
+        self.form.addRow("Quote &weight (g)", self.weight)
+        self.form.addRow("Quote &time (h)", self.hours)
         self.form.addRow(self.notify)
-        self.reason.textChanged.connect(lambda t: self.ok.setEnabled(bool(t.strip())))
-        self.ok.setEnabled(False)
+        for edit in (self.reason, self.weight, self.hours):
+            edit.textChanged.connect(lambda _t: self._update())
+        self.status.currentTextChanged.connect(lambda _t: self._update())
+        self._update()
 
-    def values(self) -> tuple[str, str, bool]:
-        return self.status.currentText(), self.reason.text().strip(), self.notify.isChecked()
+    def needs_quote(self) -> bool:
+        return self.status.currentText() == Status.PENDING.value and self.job.cost is None
+
+    def _update(self) -> None:
+        quote = self.needs_quote()
+        for edit in (self.weight, self.hours):
+            edit.setEnabled(quote)
+        missing = quote and not (self.weight.text().strip() and self.hours.text().strip())
+        self.ok.setEnabled(bool(self.reason.text().strip()) and not missing)
+        self.show_problem("Pending means the student confirms a cost: give the quote's weight "
+                          "and print time." if missing else "")
+
+    def values(self) -> tuple[str, str, bool, dict[str, str] | None]:
+        quote = None
+        if self.needs_quote():
+            quote = {"weight_g": self.weight.text().strip(),
+                     "print_time_h": self.hours.text().strip(),
+                     "material": self.job.print_method, "printer": self.job.printer}
+        return (self.status.currentText(), self.reason.text().strip(), self.notify.isChecked(),
+                quote)

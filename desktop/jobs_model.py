@@ -1,29 +1,24 @@
-"""The queue's table model (Vorta's ArchiveTableModel idea): plain Job values in, Qt roles out.
+"""The queue's table model (Vorta's ArchiveTableModel idea): plain JobSummary values in, Qt roles
+out; testable without widgets.
 
-Testable without widgets. `set_rows()` replaces the rows and `sort()` orders them (numerically
-for age and cost) with Python's sort on precomputed keys; the proxy in front only filters by
-status tab and search text. Sorting in the proxy instead would call back into Python for every
-comparison: ~150 ms per search keystroke over 10,000 jobs, against a few ms this way.
+It holds one status tab's rows (loaded per tab, light columns only) and shows those the search
+leaves: `set_rows()` replaces them, `upsert()`/`remove()` apply what changed, `set_filter()` takes
+the ids a search found (a single set lookup per row, computed once per keystroke: no proxy model
+calling back into Python for every row). `sort()` orders rows with Python's sort on keys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPixmap
 
-from core.domain.statuses import Status
-from core.domain.values import Job
+from core.domain.values import STAFF_WAITING, JobSummary
 from desktop.plain import plain_tip
 
 COL_THUMB, COL_NEW, COL_NAME, COL_STANDARD, COL_SUBMITTED, COL_AGE, COL_PRINTER, COL_COLOR, \
@@ -31,10 +26,8 @@ COL_THUMB, COL_NEW, COL_NAME, COL_STANDARD, COL_SUBMITTED, COL_AGE, COL_PRINTER,
 HEADERS = ("", "", "Student", "Standard name", "Submitted", "Age", "Printer", "Color",
            "Material", "Cost")
 
-JOB_ROLE = Qt.ItemDataRole.UserRole + 1  # the Job value of the row
+JOB_ROLE = Qt.ItemDataRole.UserRole + 1  # the JobSummary of the row
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a sortable key for the column
-SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3  # lower-case text the search box matches
-STATUS_ROLE = Qt.ItemDataRole.UserRole + 4
 AGE_HOURS_ROLE = Qt.ItemDataRole.UserRole + 5
 
 # Under 24 h, 24–48 h, 48–72 h, over 72 h: calm to urgent (text stays readable on each).
@@ -60,19 +53,15 @@ def age_band(hours: float) -> int:
     return 0 if hours < 24 else 1 if hours < 48 else 2 if hours < 72 else 3
 
 
-def expired(job: Job, now: datetime) -> bool:
-    return job.confirmation_expired(now)
-
-
 class JobTableModel(QAbstractTableModel):
     def __init__(self, tz: ZoneInfo, clock: Clock | None = None) -> None:
         super().__init__()
         self.tz = tz
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._jobs: list[Job] = []
+        self._all: dict[str, JobSummary] = {}  # the tab's rows, shown or filtered out
+        self._jobs: list[JobSummary] = []  # shown, in order
         self._row_of: dict[str, int] = {}
-        self._haystacks: list[str] = []  # per row, so a search keystroke is a plain scan
-        self._statuses: list[str] = []
+        self._filter: frozenset[str] | None = None
         self._sort_column, self._sort_order = COL_AGE, Qt.SortOrder.AscendingOrder
         self.overdue_days = 3  # a Completed job waits this long before it is shown OVERDUE
         self._thumbs: dict[str, QPixmap] = {}
@@ -84,11 +73,61 @@ class JobTableModel(QAbstractTableModel):
 
     # --- data in ---------------------------------------------------------------------------
 
-    def set_rows(self, jobs: Sequence[Job]) -> None:
+    def set_rows(self, jobs: Sequence[JobSummary]) -> None:
+        """The tab's rows, all of them (the search filter still applies)."""
+        self._all = {job.id: job for job in jobs}
+        self._rebuild()
+
+    def set_filter(self, ids: Collection[str] | None) -> None:
+        """Show only these jobs (a search's matches); None shows every row of the tab."""
+        self._filter = None if ids is None else frozenset(ids)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
         self.beginResetModel()
-        self._jobs = self._sorted(jobs)
+        shown = self._all.values() if self._filter is None else [
+            j for j in self._all.values() if j.id in self._filter]
+        self._jobs = self._sorted(shown)
         self._index_rows()
         self.endResetModel()
+
+    def upsert(self, jobs: Sequence[JobSummary]) -> None:
+        """Update the rows of these jobs, adding the ones not there yet (kept in order)."""
+        added = []
+        for job in jobs:
+            self._all[job.id] = job
+            if not self.update_job(job) and (self._filter is None or job.id in self._filter):
+                added.append(job)
+        if not added:
+            return
+        first = len(self._jobs)
+        self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
+        self._jobs.extend(added)
+        self._index_rows()
+        self.endInsertRows()
+        self.sort(self._sort_column, self._sort_order)
+
+    def remove(self, job_ids: Collection[str]) -> None:
+        """Jobs that left this tab (a status change elsewhere)."""
+        for job_id in job_ids:
+            self._all.pop(job_id, None)
+            row = self._row_of.get(job_id)
+            if row is None:
+                continue
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._jobs[row]
+            self._index_rows()
+            self.endRemoveRows()
+
+    def update_job(self, job: JobSummary) -> bool:
+        """Replace one shown row in place; False when it is not shown."""
+        row = self._row_of.get(job.id)
+        if row is None:
+            return False
+        self._all[job.id] = job
+        self._jobs[row] = job
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+        return True
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._sort_column, self._sort_order = column, order
@@ -104,11 +143,11 @@ class JobTableModel(QAbstractTableModel):
     def sort_state(self) -> tuple[int, Qt.SortOrder]:
         return self._sort_column, self._sort_order
 
-    def _sorted(self, jobs: Sequence[Job]) -> list[Job]:
+    def _sorted(self, jobs: Collection[JobSummary]) -> list[JobSummary]:
         now = self.clock()
         column = self._sort_column
 
-        def key(job: Job) -> Any:
+        def key(job: JobSummary) -> Any:
             hours = (now - job.submitted_at).total_seconds() / 3600
             return self._sort_key(job, column, hours)
 
@@ -116,31 +155,6 @@ class JobTableModel(QAbstractTableModel):
 
     def _index_rows(self) -> None:
         self._row_of = {job.id: row for row, job in enumerate(self._jobs)}
-        self._haystacks = [_haystack(job) for job in self._jobs]
-        self._statuses = [job.status.value for job in self._jobs]
-
-    def update_job(self, job: Job) -> bool:
-        """Replace one row in place (after this console's own action, before the refresh)."""
-        row = self._row_of.get(job.id)
-        if row is None:
-            return False
-        self._jobs[row] = job
-        self._haystacks[row] = _haystack(job)
-        self._statuses[row] = job.status.value
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
-        return True
-
-    def upsert(self, jobs: Sequence[Job]) -> None:
-        """Update the rows of these jobs, adding the ones not shown yet (kept in sort order)."""
-        added = [job for job in jobs if not self.update_job(job)]
-        if not added:
-            return
-        first = len(self._jobs)
-        self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
-        self._jobs.extend(added)
-        self._index_rows()
-        self.endInsertRows()
-        self.sort(self._sort_column, self._sort_order)
 
     def set_thumbnail(self, job_id: str, pixmap: QPixmap) -> None:
         self._thumbs[job_id] = pixmap
@@ -152,21 +166,16 @@ class JobTableModel(QAbstractTableModel):
     def has_thumbnail(self, job_id: str) -> bool:
         return job_id in self._thumbs
 
-    def jobs(self) -> list[Job]:
+    def jobs(self) -> list[JobSummary]:
+        """The rows shown, in order."""
         return list(self._jobs)
 
-    def job(self, job_id: str) -> Job | None:
-        row = self._row_of.get(job_id)
-        return None if row is None else self._jobs[row]
+    def job(self, job_id: str) -> JobSummary | None:
+        """A job of this tab, shown or not."""
+        return self._all.get(job_id)
 
     def row_of(self, job_id: str) -> int | None:
         return self._row_of.get(job_id)
-
-    def matches(self, row: int, status: str | None, needle: str) -> bool:
-        """The proxy's filter, answered from plain lists (no QModelIndex per row and call)."""
-        if status is not None and self._statuses[row] != status:
-            return False
-        return not needle or needle in self._haystacks[row]
 
     # --- Qt model API ----------------------------------------------------------------------
 
@@ -191,10 +200,6 @@ class JobTableModel(QAbstractTableModel):
         job, column = self._jobs[index.row()], index.column()
         if role == JOB_ROLE:
             return job
-        if role == STATUS_ROLE:
-            return job.status.value
-        if role == SEARCH_ROLE:
-            return self._haystacks[index.row()]
         now = self.clock()
         hours = max(0.0, (now - job.submitted_at).total_seconds() / 3600)
         if role == AGE_HOURS_ROLE:
@@ -205,10 +210,13 @@ class JobTableModel(QAbstractTableModel):
             return self._sort_key(job, column, hours)
         if role == Qt.ItemDataRole.DecorationRole and column == COL_THUMB:
             return self._thumbs.get(job.id, self._placeholder)
-        if role == Qt.ItemDataRole.BackgroundRole and column == COL_AGE:
+        if role == Qt.ItemDataRole.BackgroundRole and column == COL_AGE and \
+                job.status in STAFF_WAITING:
+            # Urgency colours only where the next step is the staff's own.
             return QBrush(QColor(AGE_COLOURS[age_band(hours)]))
-        if role == Qt.ItemDataRole.ForegroundRole and column == COL_NEW and (
-                expired(job, now) or job.pickup_overdue(now, self.overdue_days)):
+        if role == Qt.ItemDataRole.ForegroundRole and (
+                (column == COL_NEW and self._late(job, now))
+                or (column == COL_COST and job.estimate_failed)):
             return QBrush(QColor("#a4001d"))
         if role == Qt.ItemDataRole.FontRole and job.is_new:
             return self._bold
@@ -218,32 +226,34 @@ class JobTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def _display(self, job: Job, column: int, hours: float, now: datetime) -> str | None:
+    def _late(self, job: JobSummary, now: datetime) -> bool:
+        return job.confirmation_expired(now) or job.pickup_overdue(now, self.overdue_days)
+
+    def _display(self, job: JobSummary, column: int, hours: float, now: datetime) -> str | None:
         if column == COL_NEW:
-            if expired(job, now):
+            if job.confirmation_expired(now):
                 return "EXPIRED"
             if job.pickup_overdue(now, self.overdue_days):
                 return "OVERDUE"
             return "NEW" if job.is_new else ""
-        if column == COL_NAME:
-            return job.student_name
-        if column == COL_STANDARD:
-            return job.folder_name
+        if column == COL_COST:
+            if job.cost is not None:
+                return f"${job.cost:.2f}"
+            if job.estimate_failed:
+                return "⚠ estimate"
+            return f"≈${Decimal(job.suggested_cost):.2f}" if job.suggested_cost else ""
+        values = {COL_NAME: job.student_name, COL_STANDARD: job.folder_name,
+                  COL_PRINTER: job.printer, COL_COLOR: job.color,
+                  COL_METHOD: job.material or job.print_method}
+        if column in values:
+            return values[column]
         if column == COL_SUBMITTED:
-            return job.submitted_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+            return job.submitted_at.astimezone(self.tz).strftime("%b %d %H:%M")
         if column == COL_AGE:
             return age_text(hours)
-        if column == COL_PRINTER:
-            return job.printer
-        if column == COL_COLOR:
-            return job.color
-        if column == COL_METHOD:
-            return job.material or job.print_method
-        if column == COL_COST:
-            return f"${job.cost:.2f}" if job.cost is not None else ""
         return None
 
-    def _sort_key(self, job: Job, column: int, hours: float) -> Any:
+    def _sort_key(self, job: JobSummary, column: int, hours: float) -> Any:
         if column == COL_AGE:  # ascending age: the youngest first, like the column reads
             return -job.submitted_at.timestamp()
         if column in (COL_SUBMITTED, COL_THUMB):
@@ -254,51 +264,18 @@ class JobTableModel(QAbstractTableModel):
             return int(job.is_new)
         return (self._display(job, column, hours, self.clock()) or "").lower()
 
-    def _tooltip(self, job: Job, column: int, now: datetime) -> str | None:
-        if column == COL_NEW and expired(job, now):
+    def _tooltip(self, job: JobSummary, column: int, now: datetime) -> str | None:
+        if column == COL_NEW and job.confirmation_expired(now):
             return "The student's confirmation link has expired: resend it or confirm on behalf."
         if column == COL_NEW and job.pickup_overdue(now, self.overdue_days):
             return "Printed long ago and not picked up: the student has been reminded by email."
+        if column == COL_COST and job.cost is None and job.estimate_failed:
+            return plain_tip(f"The automatic estimate failed: {job.estimate_failed}")
+        if column == COL_COST and job.cost is None and job.suggested_cost:
+            return "Estimated by the slicer; not quoted yet"
         if column == COL_STANDARD:  # the student chose the file name: shown as text, never markup
-            return plain_tip(f"Reference {job.short_id.upper()} · {job.original_filename}")
+            return plain_tip(f"{job.folder_name}\nReference {job.short_id.upper()} · "
+                             f"{job.original_filename}")
+        if column == COL_SUBMITTED:
+            return job.submitted_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
         return None
-
-
-def _haystack(job: Job) -> str:
-    return " ".join((job.student_name, job.student_email, job.class_number, job.short_id,
-                     job.folder_name)).lower()
-
-
-class JobFilterProxy(QSortFilterProxyModel):
-    """Rows of one status tab that match the search text."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._status: str | None = Status.UPLOADED.value
-        self._needle = ""
-        self._jobs_model: JobTableModel | None = None
-        self.setDynamicSortFilter(True)  # filters only: the source model is already sorted
-
-    # invalidate() rebuilds the mapping in one go: half the time of an incremental filter change
-    # (begin/endFilterChange) when a keystroke hides or shows thousands of rows.
-    def set_status(self, status: Status | None) -> None:
-        self._status = status.value if status is not None else None
-        self.invalidate()
-
-    def set_search(self, text: str) -> None:
-        self._needle = text.strip().lower()
-        self.invalidate()
-
-    def setSourceModel(self, model: QAbstractTableModel) -> None:
-        # sourceModel() hands back a generic wrapper; keep the Python model for the fast path.
-        self._jobs_model = model if isinstance(model, JobTableModel) else None
-        super().setSourceModel(model)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        if self._jobs_model is not None:
-            return self._jobs_model.matches(source_row, self._status, self._needle)
-        model = self.sourceModel()
-        index = model.index(source_row, 0, source_parent)
-        if self._status is not None and model.data(index, STATUS_ROLE) != self._status:
-            return False
-        return not self._needle or self._needle in model.data(index, SEARCH_ROLE)

@@ -20,6 +20,7 @@ from desktop.plain import escaped
 
 class LiveUpdates(QObject):
     changed = Signal()  # emitted from the watcher's thread; queued to the UI thread
+    checked = Signal(bool)  # after every poll: whether the store could be read
 
     def __init__(self, desk: Desk, interval: float = 1.0, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -29,7 +30,8 @@ class LiveUpdates(QObject):
     def start(self) -> None:
         """Watch (again): a stopped watcher's threads are gone, so each start makes a new one."""
         self.stop()
-        self.watcher = ChangeWatcher(self.desk, self.changed.emit, interval=self.interval)
+        self.watcher = ChangeWatcher(self.desk, self.changed.emit, interval=self.interval,
+                                     on_check=self.checked.emit)
         self.watcher.start()
 
     def stop(self) -> None:

@@ -1,11 +1,11 @@
-"""The queue: status tabs, the search box and the job table (model and filter proxy), and the
-selection. It shows rows; loading them is the refresher's job, acting on them the window's."""
+"""The queue: status tabs, the search box and the job table, and the selection. It shows rows;
+loading them (per tab) is the refresher's job, acting on them the window's."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -14,33 +14,37 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QTabBar,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
 from core.domain.statuses import ACTIVE_STATUSES, STATUS_LABELS, STATUS_ORDER, Status
-from core.domain.values import Job
-from desktop.jobs_model import COL_AGE, JOB_ROLE, JobFilterProxy, JobTableModel
+from core.domain.values import JobSummary
+from desktop.jobs_model import COL_AGE, JOB_ROLE, JobTableModel
 
-COLUMN_WIDTHS = (56, 64, 170, 290, 140, 90, 150, 120, 80, 70)
+# Sized so the columns staff need most all show beside the detail pane at 1366 px; staff may
+# resize them (remembered per PC).
+COLUMN_WIDTHS = (48, 70, 128, 128, 96, 70, 104, 70, 78, 60)
 
 
 def tab_label(status: Status) -> str:
     return STATUS_LABELS[status].replace("&", "&&")  # a lone & would be a mnemonic
 
 
-class QueueView(QWidget):
-    job_selected = Signal(object)  # the Job now current, or None
-    open_requested = Signal()  # Enter or a double-click on a row
+class QueueView(QObject):
+    """The queue's widgets (the window lays them out: the tab bar across the whole width, the
+    table beside the detail pane) and what they mean."""
 
-    def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
+    job_selected = Signal(object)  # the JobSummary now current, or None
+    open_requested = Signal()  # Enter or a double-click on a row
+    tab_shown = Signal(object)  # the Status whose rows the view now wants
+    search_changed = Signal(str)
+
+    def __init__(self, tz: ZoneInfo, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.model = JobTableModel(tz)
-        self.proxy = JobFilterProxy()
-        self.proxy.setSourceModel(self.model)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        top = QHBoxLayout()
+        self.bar = QWidget()
+        top = QHBoxLayout(self.bar)
+        top.setContentsMargins(0, 0, 0, 0)
         self.tabs = QTabBar()
         self.tabs.setExpanding(False)
         self.tab_statuses = list(STATUS_ORDER)
@@ -52,16 +56,14 @@ class QueueView(QWidget):
         self.search.setPlaceholderText("Search name, email, class, reference  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(320)
-        self.search.textChanged.connect(self.proxy.set_search)
+        self.search.textChanged.connect(self.search_changed.emit)
         top.addWidget(self.search)
-        layout.addLayout(top)
         self.table = self._build_table()
         self.table.horizontalHeader().setSortIndicator(COL_AGE, Qt.SortOrder.DescendingOrder)
-        layout.addWidget(self.table, 1)
 
     def _build_table(self) -> QTableView:
         table = QTableView()
-        table.setModel(self.proxy)
+        table.setModel(self.model)
         # The model sorts itself (fast, see jobs_model); the header only shows and asks.
         header = table.horizontalHeader()
         header.setSortIndicatorShown(True)
@@ -89,7 +91,7 @@ class QueueView(QWidget):
 
     # --- selection ------------------------------------------------------------------------------
 
-    def current_job(self) -> Job | None:
+    def current_job(self) -> JobSummary | None:
         index = self.table.currentIndex()
         return index.data(JOB_ROLE) if index.isValid() else None
 
@@ -97,9 +99,7 @@ class QueueView(QWidget):
         row = self.model.row_of(job_id)
         if row is None:
             return False
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():
-            return False
+        index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows)
@@ -108,12 +108,17 @@ class QueueView(QWidget):
 
     def keep_selection(self, job_id: str | None) -> None:
         """After the rows changed: the same job stays selected, else the first row is."""
-        if (job_id is None or not self.select_job(job_id)) and self.proxy.rowCount():
+        if (job_id is None or not self.select_job(job_id)) and self.model.rowCount():
             self.table.selectRow(0)  # something is always shown in the detail pane
+        elif not self.model.rowCount():
+            self.job_selected.emit(None)
 
-    def visible_jobs(self, limit: int) -> list[Job]:
-        return [self.proxy.index(row, 0).data(JOB_ROLE)
-                for row in range(min(self.proxy.rowCount(), limit))]
+    def visible_jobs(self, limit: int) -> list[JobSummary]:
+        return self.model.jobs()[:limit]
+
+    @property
+    def status(self) -> Status:
+        return self.tab_statuses[self.tabs.currentIndex()]
 
     # --- tabs and sorting -----------------------------------------------------------------------
 
@@ -129,7 +134,7 @@ class QueueView(QWidget):
 
     def _tab_changed(self, index: int) -> None:
         status = self.tab_statuses[index]
-        self.proxy.set_status(status)
+        self.model.set_rows([])  # this tab's rows are on their way (the refresher loads them)
         # Oldest first where work waits; newest first in the final tabs.
         order = (Qt.SortOrder.DescendingOrder if status in ACTIVE_STATUSES
                  else Qt.SortOrder.AscendingOrder)
@@ -138,7 +143,5 @@ class QueueView(QWidget):
             self._sort(COL_AGE, order)
         else:
             header.setSortIndicator(COL_AGE, order)
-        if self.proxy.rowCount():
-            self.table.selectRow(0)
-        else:
-            self.job_selected.emit(None)
+        self.job_selected.emit(None)
+        self.tab_shown.emit(status)

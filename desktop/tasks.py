@@ -37,6 +37,7 @@ class TaskRunner(QObject):
         self._ids = itertools.count(1)
         self._callbacks: dict[int, tuple[Success | None, Failure | None]] = {}
         self._on_error = on_error
+        self._closed = False
         self._outcomes: queue.SimpleQueue[tuple[int, bool, object]] = queue.SimpleQueue()
         self._ready.connect(self._drain)
 
@@ -46,6 +47,8 @@ class TaskRunner(QObject):
 
     def run(self, fn: Callable[[], Any], success: Success | None = None,
             failure: Failure | None = None, write: bool = False) -> None:
+        if self._closed:  # the window is closing: nobody is left to show the outcome to
+            return
         task_id = next(self._ids)
         self._callbacks[task_id] = (success, failure)
         if len(self._callbacks) == 1:
@@ -62,7 +65,10 @@ class TaskRunner(QObject):
             self._outcomes.put((task_id, False, exc))
         else:
             self._outcomes.put((task_id, True, result))
-        self._ready.emit()
+        try:
+            self._ready.emit()
+        except RuntimeError:  # the runner was deleted while this ran: the outcome has no taker
+            log.debug("task %s finished after its window closed", task_id)
 
     @Slot()
     def _drain(self) -> None:
@@ -90,5 +96,6 @@ class TaskRunner(QObject):
             log.error("background task failed", exc_info=value)
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
+        self._closed = True
         self._writes.waitForDone(timeout_ms)
         self._reads.waitForDone(timeout_ms)

@@ -5,6 +5,7 @@ live in their own files; every core call goes through the TaskRunner, so nothing
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, QTimer
@@ -21,10 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from core.config.keys import days_of
-from core.console.services import ConsoleServices
+from core.console.services import EARLY_EXIT_S, ConsoleServices, Launched
 from core.desk import Desk
 from core.domain.statuses import STATUS_LABELS
-from core.domain.values import Job
+from core.domain.values import Job, JobSummary, summary_of
+from core.jobs.history import describe
+from core.jobs.unit import Changed
 from desktop import counts
 from desktop.controller import ActionController
 from desktop.detail import DetailPane
@@ -33,7 +36,7 @@ from desktop.icon import app_icon
 from desktop.live import LiveUpdates, Notifier
 from desktop.lock import IdleWatcher, LockScreen
 from desktop.outbox_view import OutboxPanel
-from desktop.plain import plain_label
+from desktop.plain import plain_label, plain_tip
 from desktop.queue_view import QueueView
 from desktop.refresher import QueueRefresher
 from desktop.tasks import TaskRunner
@@ -78,6 +81,7 @@ class MainWindow(QMainWindow):
                                     self._show_refusal, self)
         self.idle = IdleWatcher(self.services.idle_minutes, self)
         QApplication.instance().installEventFilter(self.idle)
+        self._restore_columns()
         self.worker_timer = QTimer(self)
         self.worker_timer.setInterval(WORKER_CHECK_MS)
         self.worker_timer.timeout.connect(self.refresh)
@@ -89,11 +93,11 @@ class MainWindow(QMainWindow):
     def _build_workspace(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        self.queue = QueueView(self.services.tz)
+        self.queue = QueueView(self.services.tz, self)
         self.queue.model.overdue_days = min(days_of(self.desk.config.email.pickup_reminder_days)
                                             or (3,))
         # The parts tests and other modules reach through the window.
-        self.model, self.proxy, self.table = self.queue.model, self.queue.proxy, self.queue.table
+        self.model, self.table = self.queue.model, self.queue.table
         self.tabs, self.tab_statuses, self.search = (self.queue.tabs, self.queue.tab_statuses,
                                                      self.queue.search)
         self.banner = plain_label()  # refusals may quote what a student or staff typed
@@ -104,14 +108,15 @@ class MainWindow(QMainWindow):
         self.detail = DetailPane(self.services.tz)
         self.messages = OutboxPanel(self.desk, self.runner, self.services.tz)
         self.detail.add_tab(self.messages, "&Messages")
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.queue)
-        split.addWidget(self.detail)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([820, 560])
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(self.queue.table)
+        self.split.addWidget(self.detail)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        self.split.setSizes([880, 480])
+        layout.addWidget(self.queue.bar)  # across the whole width: every tab title shows
         layout.addWidget(self.banner)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.split, 1)
         return page
 
     def _build_menus(self) -> None:
@@ -141,19 +146,22 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.idle.idle.connect(self.lock)
         self.lock_screen.unlocked.connect(self.unlock)
-        self.queue.job_selected.connect(self.details.load)
-        self.queue.job_selected.connect(self._show_messages)
-        self.queue.job_selected.connect(lambda _j: self.thumbs.fetch(
-            self.queue.visible_jobs(FIRST_ROWS)))
+        self.queue.job_selected.connect(self._selected)
+        self.queue.tab_shown.connect(self.refresher.show_tab)
+        self.queue.search_changed.connect(self.refresher.search)
+        self.refresher.searched.connect(self._update_counts)
+
         self.queue.open_requested.connect(self.open_in_slicer)
         self.detail.action_requested.connect(self._request)
         self.detail.open_requested.connect(self.open_in_slicer)
         self.detail.folder_requested.connect(self.show_in_folder)
         self.detail.notes_saved.connect(self._save_notes)
+        self.detail.use_file_requested.connect(self._use_file)
         self.controller.changed.connect(self._after_action)
         self.controller.updated.connect(self._show_updated)
         self.controller.refused.connect(self._show_refusal)
         self.live.changed.connect(self.refresh)
+        self.live.checked.connect(self._checked)
         self.refresher.refreshed.connect(self._refreshed)
         self.refresher.failed.connect(self._show_refusal)
         self.refresher.new_jobs.connect(self.notifier.new_jobs)
@@ -161,9 +169,32 @@ class MainWindow(QMainWindow):
         self.runner.busy_changed.connect(lambda busy: self.setCursor(
             Qt.CursorShape.BusyCursor if busy else Qt.CursorShape.ArrowCursor))
 
+    def _restore_columns(self) -> None:
+        widths = self.services.settings.column_widths
+        for column, width in enumerate(widths[:self.model.columnCount()]):
+            self.table.setColumnWidth(column, width)
+        self._save_columns_timer = QTimer(self)
+        self._save_columns_timer.setSingleShot(True)
+        self._save_columns_timer.setInterval(800)  # a drag resizes many times: save once
+        self._save_columns_timer.timeout.connect(self._save_columns)
+        self.table.horizontalHeader().sectionResized.connect(
+            lambda *_: self._save_columns_timer.start())
+
+    def _save_columns(self) -> None:
+        widths = tuple(self.table.columnWidth(c) for c in range(self.model.columnCount()))
+        settings = replace(self.services.settings, column_widths=widths)
+        self.runner.run(lambda: self.services.save(settings), failure=lambda _e: None)
+
     # --- lock -------------------------------------------------------------------------------
 
+    def _keep_typed_notes(self) -> None:
+        """Notes typed and not saved are saved now: leaving a job, locking or quitting."""
+        job = self.detail.job
+        if job is not None and self.detail.notes_changed():
+            self.controller.save_notes(job, self.detail.notes.toPlainText())
+
     def lock(self) -> None:
+        self._keep_typed_notes()
         # Whatever was open closes unanswered: nobody acts through a dialog left on screen.
         while (dialog := QApplication.activeModalWidget()) is not None:
             if isinstance(dialog, QDialog):
@@ -189,7 +220,7 @@ class MainWindow(QMainWindow):
         self.idle.start()
         self.live.start()
         self.worker_timer.start()
-        self.refresh(full=True)
+        self.refresh(full=True)  # loads the tab shown, the counts, the worker and email state
         self.table.setFocus()
 
     @property
@@ -213,38 +244,70 @@ class MainWindow(QMainWindow):
     def _refreshed(self) -> None:
         current = self.current_job()
         self._update_counts()
-        stamp = self.refresher.last_updated.astimezone(self.services.tz).strftime("%H:%M:%S")
-        self.updated_label.setText(f"Last updated {stamp}")
+        checked = self.refresher.last_checked
+        if checked is not None:
+            self.updated_label.setText(f"Checked {checked.astimezone(self.services.tz):%H:%M:%S}")
+            self.updated_label.setStyleSheet("")
         self._show_worker()
         email = self.refresher.email
         if email is not None:
-            self.email_label.setText(email.summary)
+            self.email_label.setText(email.short)
+            self.email_label.setToolTip(plain_tip(email.summary))
             self.email_label.setStyleSheet("" if email.ready and not email.failed
                                            else "color: #a4001d; font-weight: 600;")
         self.queue.keep_selection(current.id if current else None)
         self.thumbs.fetch(self.queue.visible_jobs(FIRST_ROWS))
 
+    def _checked(self, ok: bool) -> None:
+        """Every poll of the store, changed or not: staff see that the view is live."""
+        stamp = f"{datetime.now(UTC).astimezone(self.services.tz):%H:%M:%S}"
+        if ok:
+            self.updated_label.setText(f"Checked {stamp}")
+            self.updated_label.setStyleSheet("")
+        else:
+            self.updated_label.setText(f"The store cannot be reached (tried {stamp})")
+            self.updated_label.setStyleSheet("color: #a4001d; font-weight: 600;")
+
     def _show_worker(self) -> None:
         info = self.refresher.worker
         if info is not None and info.alive(datetime.now(UTC)):
-            self.worker_label.setText(f"Background worker: running on {info.machine}")
+            self.worker_label.setText(f"Worker: on {info.machine}")
+            self.worker_label.setToolTip(plain_tip(
+                f"The background worker (thumbnails, email, sliced files, estimates) runs on "
+                f"{info.machine}, process {info.pid}."))
             self.worker_label.setStyleSheet("")
         else:
-            self.worker_label.setText("No background worker is running: thumbnails (and "
-                                      "later email) wait. Start `printdesk intake` or "
-                                      "`printdesk worker`.")
+            self.worker_label.setText("No worker running")
+            self.worker_label.setToolTip(plain_tip(
+                "No background worker is running: thumbnails, emails, sliced files and "
+                "estimates wait. Start the intake (`printdesk intake`, or its service) or "
+                "`printdesk worker`."))
             self.worker_label.setStyleSheet("color: #a4001d; font-weight: 600;")
 
     # --- selection --------------------------------------------------------------------------
 
-    def _show_messages(self, job: Job | None) -> None:
+    def _selected(self, job: JobSummary | None) -> None:
+        previous = self.detail.job
+        if previous is not None and (job is None or job.id != previous.id):
+            self._keep_typed_notes()
+        self.details.load(job)
+        self._show_messages(job)
+        self.thumbs.fetch(self.queue.visible_jobs(FIRST_ROWS))
+
+    def _show_messages(self, job: JobSummary | None) -> None:
         if job is None:
             self.messages.model.set_rows([])
         else:
             self.messages.show_job(job.id)
 
-    def current_job(self) -> Job | None:
+    def current_job(self) -> JobSummary | None:
         return self.queue.current_job()
+
+    def acting_on(self) -> Job | None:
+        """The selected job's full record, once the detail pane holds it (actions need it)."""
+        current, full = self.current_job(), self.detail.job
+        return full if current is not None and full is not None and full.id == current.id \
+            else None
 
     def select_job(self, job_id: str) -> bool:
         return self.queue.select_job(job_id)
@@ -252,35 +315,47 @@ class MainWindow(QMainWindow):
     # --- actions ----------------------------------------------------------------------------
 
     def _request(self, action: str) -> None:
-        job = self.current_job()
+        job = self.acting_on()
         if job is not None and not self.locked:
             self.banner.hide()
             self.controller.request(action, job)
 
+    def _use_file(self, name: str) -> None:
+        job = self.acting_on()
+        if job is not None and not self.locked:
+            self.controller.use_file(job, name)
+
     def _save_notes(self, notes: str) -> None:
-        job = self.current_job()
+        job = self.acting_on()
         if job is not None:
             self.controller.save_notes(job, notes)
 
     def _after_action(self, job: Job) -> None:
         self.banner.hide()
         self._show_updated(job)
-        self.statusBar().showMessage(f"{job.short_id.upper()}: now {job.status.value}", 6000)
+        # Say what happened, as the history will: "ABC123: Staff notes changed".
+        events = job.effects.events if isinstance(job, Changed) else ()
+        what = describe(events[-1]) if events else f"now {job.status.value}"
+        self.statusBar().showMessage(f"{job.short_id.upper()}: {what}", 8000)
 
     def _show_updated(self, job: Job) -> None:
         # The action's result carries the new version: the next action must not wait for a
         # refresh, and the refresh will know this change as this console's own.
-        self.refresher.apply_own(job)
+        self.refresher.apply_own(summary_of(job))
         current = self.current_job()
         if current is not None and current.id == job.id:
             self.details.load(job)
-        self._update_counts()
+        elif current is None:
+            self.queue.keep_selection(None)
+        self.refresh()  # the counts, at once
 
     def _update_counts(self) -> None:
-        jobs = self.model.jobs()
-        self.queue.set_tab_texts(counts.tab_texts(jobs, self.tab_statuses, datetime.now(UTC),
-                                                  self.model.overdue_days))
-        new = counts.new_count(jobs)
+        overview = self.refresher.overview
+        if overview is None:
+            return
+        self.queue.set_tab_texts(counts.tab_texts(overview, self.tab_statuses,
+                                                  self.refresher.matches))
+        new = overview.waiting_new
         self.setWindowTitle(f"PrintDesk · {new} new" if new else "PrintDesk")
         self.notifier.set_count(new)
 
@@ -290,24 +365,33 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def open_in_slicer(self) -> None:
-        job = self.current_job()
+        job = self.acting_on()
         if job is None or self.locked:
             return
         self.runner.run(lambda: self.services.open_in_slicer(job),
-                        success=lambda name: self._opened(job, name),
+                        success=lambda launched: self._opened(job, launched),
                         failure=lambda e: self._show_refusal(str(e)))
 
-    def _opened(self, job: Job, program: str) -> None:
+    def _opened(self, job: Job, launched: Launched) -> None:
         self.banner.hide()
-        self.statusBar().showMessage(f"Opened {job.short_id.upper()} in {program}", 6000)
+        self.statusBar().showMessage(f"Opened {job.short_id.upper()} in {launched.program}", 6000)
+        self._watch_launch(launched)
         if job.is_new:  # opening the file is reviewing it
             self.controller.mark_reviewed_quietly(job)
 
     def show_in_folder(self) -> None:
-        job = self.current_job()
+        job = self.acting_on()
         if job is not None:
             self.runner.run(lambda: self.services.show_in_folder(job),
+                            success=self._watch_launch,
                             failure=lambda e: self._show_refusal(str(e)))
+
+    def _watch_launch(self, launched: Launched) -> None:
+        """A program that gives up within a moment is reported, not silently gone."""
+        def check() -> None:
+            self.runner.run(lambda: self.services.launch_problem(launched),
+                            success=lambda problem: problem and self._show_refusal(problem))
+        QTimer.singleShot(int(EARLY_EXIT_S * 1000), check)
 
     def open_outbox(self) -> None:
         from desktop.outbox_view import OutboxDialog
@@ -340,6 +424,8 @@ class MainWindow(QMainWindow):
             self.refresh(full=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.locked:
+            self._keep_typed_notes()  # written before the runner's shutdown returns
         self.live.stop()
         self.idle.stop()
         self.worker_timer.stop()

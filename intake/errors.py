@@ -38,10 +38,12 @@ UNAVAILABLE = {
 }
 
 
-def page(code: int, title: str | None = None, text: str | None = None) -> tuple[str, int]:
+def page(code: int, title: str | None = None, text: str | None = None,
+         link: tuple[str, str] | None = None) -> tuple[str, int]:
+    """A message page; `link` (address, words) is offered above the way back to the form."""
     default_title, default_text = PAGES.get(code, PAGES[500])
     return render_template("message.html", title=title or default_title,
-                           text=text or default_text, code=code), code
+                           text=text or default_text, code=code, link=link), code
 
 
 def too_large_text(limit_mb: int) -> str:

@@ -19,9 +19,12 @@ TOKEN_TITLES = {
 }
 
 
-def token_page(error: TokenError) -> tuple[str, int]:
+def token_page(error: TokenError, token: str) -> tuple[str, int]:
     code = 404 if error.reason == "tampered" else 410
-    return page(code, TOKEN_TITLES.get(error.reason, "This link is not valid"), str(error))
+    status = desk().student.status_token_for(token) if error.reason != "tampered" else None
+    link = url_for("student.status", token=status) if status else None
+    return page(code, TOKEN_TITLES.get(error.reason, "This link is not valid"), str(error),
+                link=(link, "See your job's status") if link else None)
 
 
 @bp.get(links.STATUS + "<token>")
@@ -50,7 +53,7 @@ def confirm_form(token: str) -> str | tuple[str, int]:
     try:
         job = desk().student.quote(token)
     except TokenError as exc:
-        return token_page(exc)
+        return token_page(exc, token)
     return render_template("confirm.html", job=job, token=token)
 
 
@@ -66,7 +69,7 @@ def confirm(token: str) -> str | tuple[str, int]:
         else:
             return page(400, "Choose confirm or decline", "Go back and press one of the buttons.")
     except TokenError as exc:
-        return token_page(exc)
+        return token_page(exc, token)
     status_url = url_for("student.status", token=desk().queries.status_token(job.id))
     return render_template("confirmed.html", job=job, confirmed=choice == "confirm",
                            status_url=status_url)

@@ -10,8 +10,9 @@ from core.domain import links
 from core.domain.defaults import METHOD_DESCRIPTIONS
 from core.domain.errors import JobNotFound, TokenError, ValidationError
 from core.domain.values import FORM_FIELDS, SubmissionForm
+from core.jobs.kept import KeptUpload
 from intake.context import desk
-from intake.uploads import spooled_upload
+from intake.uploads import forget_spool, spooled_upload
 
 bp = Blueprint("submit", __name__)
 
@@ -29,11 +30,11 @@ INTRO = (
 )
 
 
-def render_form(values: dict[str, str], errors: dict[str, str], status: int = 200
-                ) -> tuple[str, int]:
+def render_form(values: dict[str, str], errors: dict[str, str], status: int = 200,
+                kept: KeptUpload | None = None) -> tuple[str, int]:
     config: Config = desk().config
     return render_template(
-        "form.html", intro=INTRO, values=values, errors=errors, config=config,
+        "form.html", intro=INTRO, values=values, errors=errors, config=config, kept=kept,
         descriptions={m.name: m.description or METHOD_DESCRIPTIONS.get(m.name, "")
                       for m in config.methods},
         max_bytes=config.limits.max_upload_mb * 1024 * 1024,
@@ -51,17 +52,29 @@ def post() -> Response | tuple[str, int]:
     values = {k: request.form.get(k, "")[:500] for k in FORM_FIELDS}
     storage = request.files.get("file")
     upload = spooled_upload(storage) if storage and storage.filename else None
+    kept_token = request.form.get("kept_upload", "")[:2000]
+    errors: dict[str, str] = {}
+    if upload is not None and kept_token:
+        desk().workflow.drop_kept_upload(kept_token)  # a new file replaces the kept one
+    elif upload is None and kept_token:
+        try:
+            upload = desk().workflow.kept_upload(kept_token)
+        except TokenError as exc:
+            errors = {"file": str(exc)}
     if upload is None:
-        errors = {"file": "Choose a model file to upload."}
+        errors = errors or {"file": "Choose a model file to upload."}
         try:  # the other fields are still checked so every error shows at once
             desk().workflow.check_form(SubmissionForm(**values))
         except ValidationError as exc:
             errors = {**exc.errors, **errors}
         return render_form(values, errors, 400)
     try:
-        result = desk().workflow.submit(SubmissionForm(**values), upload)
+        result = desk().workflow.submit(SubmissionForm(**values), upload, keep_on_refusal=True)
     except ValidationError as exc:
-        return render_form(values, exc.errors, 400)
+        kept = exc.kept if isinstance(exc.kept, KeptUpload) else None
+        if kept is not None:
+            forget_spool(upload)  # core keeps it now; the request's clean-up must not remove it
+        return render_form(values, exc.errors, 400, kept)
     return redirect(url_for("submit.success", token=result.status_token), code=303)
 
 

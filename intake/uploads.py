@@ -41,3 +41,11 @@ def spooled_upload(storage: Any) -> Upload | None:
             return Upload(spool.path, storage.filename or "", owned=True, size=size,
                           sha256=sha256)
     return None
+
+
+def forget_spool(upload: Upload) -> None:
+    """Core kept this spool file for the re-shown form: the request's clean-up leaves it."""
+    spools = g.get("spools", [])
+    for spool in [s for s in spools if s.path == upload.path]:
+        spool.close()
+        spools.remove(spool)

@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--force", action="store_true",
                          help="on a database server: drop the existing tables first")
     command("console", "Open the staff console (the queue window).", cmd_console)
+    sliced = command("read-sliced", "Show what PrintDesk reads from a sliced file (G-code, "
+                     ".bgcode, .3mf, .sl1, .ufp, .ctb …), to check a new slicer version.",
+                     cmd_read_sliced)
+    sliced.add_argument("file", help="the sliced file")
+    sliced.add_argument("--json", action="store_true", help="machine-readable output")
     demo = command("demo", "Fill the data folder with realistic sample jobs to try the console.",
                    cmd_demo)
     demo.add_argument("--jobs", type=int, default=60, help="how many jobs (default 60)")
@@ -251,6 +256,34 @@ def cmd_default(args: argparse.Namespace, config: Config) -> int:
         if intake is not None:
             intake.terminate()
             intake.wait(timeout=30)
+
+
+def cmd_read_sliced(args: argparse.Namespace, config: Config) -> int:
+    import json
+    from pathlib import Path
+
+    from core.sliced import FIELDS, SlicedFileError, grams, read_sliced
+
+    try:
+        info = read_sliced(Path(args.file))
+    except (SlicedFileError, OSError) as exc:
+        print(f"printdesk: {args.file}: {exc}", file=sys.stderr)
+        return USAGE
+    if args.json:
+        print(json.dumps(info.to_json(), indent=2))
+        return OK
+    print(f"{args.file}: {info.format}")
+    for name in FIELDS:
+        value = getattr(info, name)
+        print(f"  {name:<13} {value if value is not None else 'not in the file'}")
+    weight, how = grams(info, "Filament", config.densities)
+    if weight is not None and info.weight_g is None:
+        print(f"  weight from length or volume: {how}")
+    if info.project_without_results:
+        print("  a slicer project that was never sliced: it holds no results")
+    for note in info.notes:
+        print(f"  note: {note}")
+    return OK
 
 
 def cmd_console(args: argparse.Namespace, config: Config) -> int:

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,32 @@ class LockTimeout(StoreError):
     """Another process held a job's lock for longer than the store waits."""
 
 
+# Off only inside a batch of new jobs (core.jobs.unit.new_jobs_batch): a batch that fails or is
+# cut short leaves nothing worth keeping, and the fsyncs were its largest single cost.
+_durable: ContextVar[bool] = ContextVar("printdesk_durable", default=True)
+
+
+@contextmanager
+def relaxed_durability() -> Iterator[None]:
+    token = _durable.set(False)
+    try:
+        yield
+    finally:
+        _durable.reset(token)
+
+
+def durable() -> bool:
+    return _durable.get()
+
+
+def fsync(fd: int) -> None:
+    if _durable.get():
+        os.fsync(fd)
+
+
 def fsync_dir(path: Path) -> None:
     # Makes a rename durable on POSIX; Windows has no directory handles to sync.
-    if os.name != "posix":
+    if os.name != "posix" or not _durable.get():
         return
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -58,7 +82,7 @@ def atomic_write_bytes(target: Path, data: bytes, prefix: str = ".write-") -> No
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

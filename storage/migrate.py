@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 SCRIPTS = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions (tests/test_engine.py checks it against Alembic).
-HEAD = "0003"
+HEAD = "0005"
 
 
 def _config(connection: Connection | None = None) -> Any:

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import ExactDecimal, UTCDateTime
@@ -52,6 +52,9 @@ class JobRow(Base):
     confirm_nonce: Mapped[str | None] = mapped_column(String(64))
     confirm_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # {weight_g, print_time_h, source ("file" | "auto"), slicer, file, text}: what a slicer
+    # reported, offered as the quote; or {source: "auto", error} when the estimate failed.
+    quote_suggestion: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Bookkeeping, not a job field: the version last written to metadata.json. Start-up repair
     # rewrites only the files of rows where it lags, instead of reading every folder.
     metadata_version: Mapped[int] = mapped_column(Integer, default=0)
@@ -137,5 +140,6 @@ class SettingRow(Base):
 
 
 Index("ix_jobs_status_submitted", JobRow.status, JobRow.submitted_at)
+Index("ix_jobs_email_lower", func.lower(JobRow.student_email))
 Index("ix_tasks_state_due", TaskRow.state, TaskRow.due_at)
 Index("ix_outbox_state_next", OutboxRow.state, OutboxRow.next_attempt_at)

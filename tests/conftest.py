@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from core.config import Config, load_config
+from core.config.file import update_config_file
 from core.desk import Desk, init_desk, open_desk
 from tests.helpers import PASSWORD
 
@@ -30,6 +31,10 @@ def template_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     made once: copying it is far cheaper than migrating and hashing for every test."""
     data = tmp_path_factory.mktemp("template") / "data"
     init_desk(load_config(data_dir=data, env={}), PASSWORD).close()
+    # Every test that runs the worker would otherwise slice each upload with the real
+    # PrusaSlicer (seconds each, and a version bump under the test's feet); the tests of the
+    # estimate turn it back on (tests/test_estimate.py).
+    update_config_file(data / "printdesk.toml", "slicing", {"estimate": False})
     return data
 
 
@@ -46,7 +51,8 @@ def config(data_dir: Path) -> Config:
 @pytest.fixture
 def desk(config: Config, template_data_dir: Path) -> Iterator[Desk]:
     shutil.copytree(template_data_dir, config.data_dir)
-    opened = open_desk(config)
+    # Read again: the folder's printdesk.toml (copied just now) holds the template's settings.
+    opened = open_desk(load_config(data_dir=config.data_dir, env={}))
     yield opened
     opened.close()
 

@@ -72,12 +72,21 @@ def accept_message(dialog: QWidget) -> None:
     ok.click()
 
 
+def caught_up(qtbot, win: MainWindow) -> None:
+    """The console has seen every change made so far (by anyone) and is not loading."""
+    marker = win.desk.queries.change_marker()
+    qtbot.waitUntil(lambda: win.refresher.marker == marker and not win.refresher.busy,
+                    timeout=10_000)
+
+
 def select(qtbot, win: MainWindow, job_id: str) -> None:
-    job = win.model.job(job_id)
-    assert job is not None
-    win.tabs.setCurrentIndex(win.tab_statuses.index(job.status))
+    """Show the job's tab and select it; the detail pane holds its full record."""
+    status = win.desk.queries.job(job_id).status
+    win.tabs.setCurrentIndex(win.tab_statuses.index(status))
+    qtbot.waitUntil(lambda: win.model.row_of(job_id) is not None, timeout=10_000)
     assert win.select_job(job_id)
-    qtbot.waitUntil(lambda: win.detail.job is not None and win.detail.job.id == job_id)
+    qtbot.waitUntil(lambda: win.detail.job is not None and win.detail.job.id == job_id,
+                    timeout=10_000)
 
 
 def screenshot(widget: QWidget, name: str) -> Path:

@@ -16,7 +16,7 @@ from intake.serve import make_server, stop_server
 @contextlib.contextmanager
 def serving(desk: Desk, threads: int = 4, **test_config: Any) -> Iterator[str]:
     """Serve `desk` in a background thread; yields the base URL."""
-    app = create_app(desk.config, desk, test_config or None)
+    app = create_app(desk.config, desk, {"STRICT_TEMPLATES": True, **test_config})
     server = make_server(app, desk.config, "127.0.0.1", 0, threads=threads)
     thread = threading.Thread(target=server.run, name="intake-waitress", daemon=True)
     thread.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -217,3 +218,23 @@ def test_init_local_only_and_derived_addresses(tmp_path: Path) -> None:
                     "--public-url", "labpc:8080", stdin="s3cret-pass\n")
     assert bad.returncode == 2 and "expected an address like" in bad.stderr
     assert not (tmp_path / "c").exists()  # refused before anything was created
+
+
+def test_read_sliced_prints_what_the_file_says_and_what_it_does_not(tmp_path: Path) -> None:
+    sample = ROOT / "tests" / "sliced_samples" / "kisslicer_2.0.gcode"
+    text = printdesk("read-sliced", str(sample), "--data", str(tmp_path / "lab"))
+    assert text.returncode == 0, text.stderr
+    assert "KISSlicer" in text.stdout and "not in the file" in text.stdout
+    result = printdesk("read-sliced", str(sample), "--json", "--data", str(tmp_path / "lab"))
+    assert result.returncode == 0, result.stderr
+
+    data = json.loads(result.stdout)
+    assert {"slicer", "version", "weight_g", "filament_mm", "filament_cm3", "resin_ml",
+            "print_time_s", "printer", "material", "missing"} <= set(data)
+    assert data["slicer"] == "KISSlicer" and data["print_time_s"] > 0
+    assert all(data[name] is None for name in data["missing"])
+    garbage = tmp_path / "junk.gcode"
+    garbage.write_bytes(b"\x00\x01\x02" * 100)
+    refused = printdesk("read-sliced", str(garbage), "--data", str(tmp_path / "lab"))
+    assert refused.returncode != 0 and "not G-code text" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -1,4 +1,4 @@
-"""The queue's table model and proxy, without a window (Vorta's pattern)."""
+"""The queue's table model and the search over every tab, without a window (Vorta's pattern)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 
+from core.console.search import SearchIndex
 from core.domain.statuses import Status
+from core.domain.values import summary_of
 from desktop.jobs_model import (
     AGE_COLOURS,
     COL_AGE,
@@ -17,7 +19,6 @@ from desktop.jobs_model import (
     COL_NEW,
     COL_SUBMITTED,
     JOB_ROLE,
-    JobFilterProxy,
     JobTableModel,
     age_text,
 )
@@ -32,17 +33,19 @@ def sample(desk, count: int = 6):
             for i, (n, c) in enumerate([("Ana Silva", "ARCH 4000"), ("Bo Chen", "N/A"),
                                         ("Cy Dove", "ENGR 1010"), ("Di Eve", "ART 2000"),
                                         ("Ed Fox", "N/A"), ("Flo Gray", "IDES 3000")][:count])]
-    return jobs
+    return [summary_of(j) for j in jobs]
 
 
 def test_model_passes_qt_model_tester(qapp, qtmodeltester, desk) -> None:
     model = JobTableModel(CHICAGO)
-    model.set_rows(sample(desk))
+    jobs = sample(desk)
+    model.set_rows(jobs)
     qtmodeltester.check(model)
-    proxy = JobFilterProxy()
-    proxy.setSourceModel(model)
-    proxy.set_search("n/a")
-    qtmodeltester.check(proxy)
+    model.set_filter({jobs[1].id, jobs[4].id})
+    qtmodeltester.check(model)
+    model.remove([jobs[1].id])
+    model.upsert([jobs[2]])
+    qtmodeltester.check(model)
 
 
 def test_age_text_and_colour_bands(qapp, desk) -> None:
@@ -66,35 +69,53 @@ def test_submitted_time_is_in_the_lab_time_zone(qapp, desk) -> None:
     job = replace(sample(desk, 1)[0], submitted_at=datetime(2026, 7, 1, 17, 30, tzinfo=UTC))
     model = JobTableModel(CHICAGO)
     model.set_rows([job])
-    assert model.index(0, COL_SUBMITTED).data() == "2026-07-01 12:30"  # CDT, UTC-5
+    assert model.index(0, COL_SUBMITTED).data() == "Jul 01 12:30"  # CDT, UTC-5
+    assert model.index(0, COL_SUBMITTED).data(Qt.ItemDataRole.ToolTipRole) == \
+        "2026-07-01 12:30 CDT"
 
 
-def test_proxy_filters_by_tab_and_search_and_sorts_numerically(qapp, desk) -> None:
+def test_tabs_load_their_own_rows_search_spans_them_and_sorting_is_numeric(qapp, desk) -> None:
     jobs = sample(desk)
     w = desk.workflow
     priced = [w.approve(j.id, j.version, weight_g=g, print_time_h="1", material="Filament",
                         printer="Prusa MK4S") for j, g in zip(jobs[:3], ("100", "9", "250"),
                                                               strict=True)]
     model = JobTableModel(CHICAGO)
-    model.set_rows(desk.queries.jobs())
-    proxy = JobFilterProxy()
-    proxy.setSourceModel(model)
-    assert proxy.rowCount() == 3  # Uploaded tab by default
-    proxy.set_status(Status.PENDING)
-    assert proxy.rowCount() == 3
+    model.set_rows(desk.queries.summaries(Status.UPLOADED))
+    assert model.rowCount() == 3
+    model.set_rows(desk.queries.summaries(Status.PENDING))
+    assert model.rowCount() == 3
     model.sort(COL_COST, Qt.SortOrder.AscendingOrder)
-    costs = [proxy.index(r, COL_COST).data() for r in range(3)]
+    costs = [model.index(r, COL_COST).data() for r in range(3)]
     assert costs == ["$3.00", "$10.00", "$25.00"]  # numeric: "$10" after "$3"
-    proxy.set_status(None)
-    for needle, expected in (("n/a", 2), ("ENGR", 1), (priced[0].short_id, 1),
-                             ("s4@example", 1), ("nobody", 0), ("  ana ", 1)):
-        proxy.set_search(needle)
-        assert proxy.rowCount() == expected, needle
-    proxy.set_search("")
+    index = SearchIndex()
+    index.replace(desk.queries.search_index())
+    for needle, everywhere, pending in (("n/a", 2, 1), ("ENGR", 1, 1),
+                                        (priced[0].short_id, 1, 1), ("s4@example", 1, 0),
+                                        ("nobody", 0, 0), ("  ana ", 1, 1)):
+        found = index.match(needle)
+        assert len(found.ids) == everywhere, needle
+        assert found.per_status[Status.PENDING] == pending, needle
+        model.set_filter(found.ids)
+        assert model.rowCount() == pending, needle
+    assert index.match("") is None
+    model.set_filter(None)
+    model.set_rows(desk.queries.summaries(Status.UPLOADED) + desk.queries.summaries(
+        Status.PENDING))
     model.sort(COL_NAME, Qt.SortOrder.DescendingOrder)
-    assert proxy.index(0, COL_NAME).data() == "Flo Gray"
+    assert model.index(0, COL_NAME).data() == "Flo Gray"
     model.sort(COL_AGE, Qt.SortOrder.DescendingOrder)  # oldest first
-    assert [proxy.index(r, COL_NAME).data() for r in (0, 5)] == ["Ana Silva", "Flo Gray"]
+    assert [model.index(r, COL_NAME).data() for r in (0, 5)] == ["Ana Silva", "Flo Gray"]
+
+
+def test_age_colour_only_where_staff_are_awaited(qapp, desk) -> None:
+    job = replace(sample(desk, 1)[0], submitted_at=datetime.now(UTC) - timedelta(days=5))
+    model = JobTableModel(CHICAGO)
+    model.set_rows([job])
+    assert model.index(0, COL_AGE).data(Qt.ItemDataRole.BackgroundRole) is not None
+    for finished in (Status.PENDING, Status.COMPLETED, Status.PAID_PICKED_UP, Status.REJECTED):
+        model.set_rows([replace(job, status=finished)])
+        assert model.index(0, COL_AGE).data(Qt.ItemDataRole.BackgroundRole) is None, finished
 
 
 def test_new_and_expired_markers(qapp, desk) -> None:

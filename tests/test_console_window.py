@@ -10,12 +10,19 @@ from PySide6.QtWidgets import QApplication
 
 from core.domain.statuses import Status
 from desktop.dialogs import ApproveDialog, OverrideDialog, RejectDialog
-from tests.console_helpers import accept_message, on_next_dialog, refreshed, select, unlock
+from tests.console_helpers import (
+    accept_message,
+    caught_up,
+    on_next_dialog,
+    refreshed,
+    select,
+    unlock,
+)
 from tests.helpers import ROOT, submit
 
 
 def jobs_in_tab(win) -> int:
-    return win.proxy.rowCount()
+    return win.model.rowCount()
 
 
 def click_action(qtbot, win, action: str) -> None:
@@ -25,8 +32,8 @@ def click_action(qtbot, win, action: str) -> None:
 
 def wait_status(qtbot, win, desk, job_id: str, status: Status) -> None:
     qtbot.waitUntil(lambda: desk.queries.job(job_id).status is status, timeout=10_000)
-    qtbot.waitUntil(lambda: win.model.job(job_id) is not None
-                    and win.model.job(job_id).status is status, timeout=10_000)
+    caught_up(qtbot, win)
+    assert win.refresher.overview.counts[status] >= 1
 
 
 def test_lock_screen_refuses_a_wrong_password_then_unlocks(qtbot, window, desk) -> None:
@@ -84,7 +91,7 @@ def test_tabs_count_jobs_and_follow_transitions(qtbot, window, desk) -> None:
     refreshed(qtbot, window)
     assert window.tabs.tabText(0) == "Uploaded (2)" and window.tabs.tabText(6) == "Rejected (1)"
     window.tabs.setCurrentIndex(6)
-    assert jobs_in_tab(window) == 1
+    qtbot.waitUntil(lambda: jobs_in_tab(window) == 1)  # each tab loads its own rows
 
 
 def test_search_box_filters_the_queue(qtbot, window, desk) -> None:
@@ -94,9 +101,10 @@ def test_search_box_filters_the_queue(qtbot, window, desk) -> None:
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.focusWidget() is window.search
     qtbot.keyClicks(window.search, "engr")
-    assert jobs_in_tab(window) == 1
+    qtbot.waitUntil(lambda: jobs_in_tab(window) == 1)  # the first search loads the index
+    assert window.tabs.tabText(0) == "Uploaded (1 of 2)"
     window.search.clear()
-    assert jobs_in_tab(window) == 2
+    assert jobs_in_tab(window) == 2 and window.tabs.tabText(0) == "Uploaded (2)"
 
 
 def test_approve_through_its_dialog_end_to_end(qtbot, window, desk) -> None:
@@ -186,7 +194,7 @@ def test_override_and_notes(qtbot, window, desk) -> None:
     window.detail.tabs.setCurrentIndex(1)
     window.detail.notes.setPlainText("call the student about supports")
     window.detail.notes_saved.emit(window.detail.notes.toPlainText())
-    qtbot.waitUntil(lambda: window.model.job(job.id).staff_notes
+    qtbot.waitUntil(lambda: window.detail.job.staff_notes
                     == "call the student about supports")
     assert desk.queries.job(job.id).staff_notes == "call the student about supports"
     select(qtbot, window, job.id)
@@ -224,7 +232,8 @@ def test_another_process_acting_first_is_refused_and_refreshed(qtbot, window, de
     fresh = desk.queries.job(job.id)
     assert fresh.status is Status.REJECTED and fresh.cost is None
     assert [e.type for e in desk.queries.events(job.id)] == ["submit", "reject"]
-    qtbot.waitUntil(lambda: window.model.job(job.id).status is Status.REJECTED)
+    qtbot.waitUntil(lambda: window.tabs.tabText(6) == "Rejected (1)")
+    assert window.model.job(job.id) is None  # gone from the Uploaded tab it was shown in
 
 
 def test_every_action_is_reachable_by_keyboard(qtbot, window, desk) -> None:
@@ -247,11 +256,11 @@ def test_header_click_sorts_the_queue(qtbot, window, desk) -> None:
     header = window.table.horizontalHeader()
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
                      pos=header.rect().topLeft() + QPoint(header.sectionViewportPosition(2) + 20, 10))
-    names = [window.proxy.index(r, 2).data() for r in range(3)]
+    names = [window.model.index(r, 2).data() for r in range(3)]
     assert names in (["Ana Silva", "Bo Chen", "Cy Dove"], ["Cy Dove", "Bo Chen", "Ana Silva"])
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
                      pos=header.rect().topLeft() + QPoint(header.sectionViewportPosition(2) + 20, 10))
-    assert [window.proxy.index(r, 2).data() for r in range(3)] == names[::-1]
+    assert [window.model.index(r, 2).data() for r in range(3)] == names[::-1]
 
 
 def test_a_refused_value_is_explained_and_changes_nothing(qtbot, window, desk) -> None:
@@ -331,3 +340,26 @@ def test_student_text_in_the_history_stays_plain_text(qtbot, window, desk) -> No
     tooltip = window.detail.history.item(0, 3).toolTip()
     assert "&lt;h1" in tooltip and "<h1" not in tooltip
     assert window.detail.values["file"].textFormat() == Qt.TextFormat.PlainText
+
+
+def test_notes_typed_are_kept_when_staff_move_on_lock_or_quit(qtbot, window, desk) -> None:
+    first, second, third = (submit(desk, student_name=n).job
+                            for n in ("Ana Silva", "Bo Chen", "Cy Diaz"))
+    unlock(qtbot, window)
+    select(qtbot, window, first.id)
+    window.detail.notes.setPlainText("supports under the overhang")  # typed, never saved
+    select(qtbot, window, second.id)  # clicking another job must not lose them
+    qtbot.waitUntil(lambda: desk.queries.job(first.id).staff_notes
+                    == "supports under the overhang", timeout=10_000)
+
+    window.detail.notes.setPlainText("student phoned, will pay cash")
+    window.lock()
+    qtbot.waitUntil(lambda: desk.queries.job(second.id).staff_notes
+                    == "student phoned, will pay cash", timeout=10_000)
+
+    unlock(qtbot, window)
+    select(qtbot, window, third.id)
+    window.detail.notes.setPlainText("check wall thickness")
+    window.close()  # quitting waits for the save
+    assert desk.queries.job(third.id).staff_notes == "check wall thickness"
+    assert [e.type for e in desk.queries.events(third.id)][-1] == "edit_notes"

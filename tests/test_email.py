@@ -361,3 +361,23 @@ def test_every_message_type_has_templates_a_lab_can_replace(lab: Desk, smtp: Smt
     for kind in KINDS:  # every default template renders with the context it is given
         assert (Path(__file__).parent.parent / "core/mail/templates" / f"{kind}.html").is_file()
     assert render(lab.config, "test", {}).subject == "Fab Lab 3D Printing: test email from PrintDesk"
+
+
+def test_a_template_added_or_edited_while_running_is_used_at_once(lab: Desk) -> None:
+    """Templates are compiled once and kept; a lab's new or edited file still counts."""
+    import os
+
+    from core.mail.render import lab_templates, render
+
+    assert render(lab.config, "test", {}).subject.endswith("test email from PrintDesk")
+    folder = lab_templates(lab.config)
+    folder.mkdir()
+    override = folder / "test.subject.txt"
+    override.write_text("First words")
+    assert render(lab.config, "test", {}).subject == "First words"
+    override.write_text("Second words")
+    stat = override.stat()
+    os.utime(override, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert render(lab.config, "test", {}).subject == "Second words"
+    override.unlink()
+    assert render(lab.config, "test", {}).subject.endswith("test email from PrintDesk")

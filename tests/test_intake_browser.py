@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from core.desk import Desk
-from tests.helpers import ROOT, model
+from tests.helpers import ROOT, model, submit
 from tests.intake_server import serving
 from tests.realsize import model_of_size
 
@@ -312,51 +312,81 @@ def test_submitting_with_client_errors_stays_and_focuses_the_first_one(session, 
     assert_clean(session)
 
 
-def test_a_server_side_refusal_keeps_the_answers_and_shows_errors_beside_fields(session,
-                                                                                  desk) -> None:
+def test_every_required_field_is_checked_before_anything_is_sent(session) -> None:
     page = session.page
     page.goto("/")
-    fill_form(page, model("20mm-xyz-cube.stl"), consent="no")  # the JS checks all pass
+    page.get_by_role("button", name="Submit model").click()
+    expected = {
+        "student_name": "Enter your name (2 to 100 characters).",
+        "student_email": "Enter your email address.",
+        "discipline": "Choose your discipline from the list.",
+        "class_number": 'Enter your class number, e.g. "ARCH 4000", or "N/A".',
+        "print_method": "Choose a print method.",
+        "color": "Choose a print method first, then a color.",
+        "printer": "Choose a printer.",
+        "consent": "You must accept the minimum charge to submit.",
+        "file": "Choose a model file to upload.",
+    }
+    for name, text in expected.items():
+        expect(page.locator(f"#err-{name}")).to_have_text(text)
+    expect(page.locator("#student_name")).to_be_focused()
+    # Answering "No" to the minimum charge is an answer the form cannot take either.
+    fill_form(page, model("20mm-xyz-cube.stl"), consent="no")
+    page.get_by_role("button", name="Submit model").click()
+    expect(page.locator("[id^=err-]")).to_have_count(1)
+    expect(page.locator("#err-consent")).to_be_visible()
+    assert session.log.posts() == []
+    assert_clean(session)
+
+
+def test_a_server_side_refusal_keeps_the_answers_and_the_file(session, desk) -> None:
+    """The server alone knows the per-email cap: its refusal keeps every answer and the uploaded
+    model, so the student fixes the email and submits without choosing the file again."""
+    for _ in range(desk.config.limits.max_active_jobs_per_email):
+        submit(desk, student_email="jane.doe@example.edu")
+    page = session.page
+    page.goto("/")
+    fill_form(page, model("20mm-xyz-cube.stl"))
     with page.expect_response(lambda r: r.request.method == "POST") as response:
         page.get_by_role("button", name="Submit model").click()
     assert response.value.status == 400
-    expect(page.locator("#err-consent")).to_contain_text("minimum charge")
+    expect(page.locator("#err-student_email")).to_contain_text("jobs in progress")
     summary = page.locator("#error-summary")
     expect(summary).to_contain_text("Please fix 1 problem")
+    expect(summary).to_contain_text("Your answers and your file are kept")
     expect(summary).to_be_focused()
     expect(summary).to_be_in_viewport()
-    expect(page.locator("#consent")).to_have_class(re.compile(r"\binvalid\b"))
-    # Every answer is kept (the file cannot be: browsers never pre-fill a file input).
+    expect(page.locator("#kept-file")).to_contain_text("20mm-xyz-cube.stl")
     expect(page.locator("#student_name")).to_have_value("Jane Doe")
-    expect(page.locator("#student_email")).to_have_value("jane.doe@example.edu")
     expect(page.locator("#discipline")).to_have_value("Architecture")
     expect(page.locator("#class_number")).to_have_value("ARCH 4000")
     expect(page.locator("input[name=print_method][value=Filament]")).to_be_checked()
     expect(page.locator("#color")).to_be_enabled()
     expect(page.locator("#color")).to_have_value("Blue")
     expect(page.locator("#printer")).to_have_value("Prusa XL")
-    expect(page.locator("input[name=consent][value=no]")).to_be_checked()
-    expect(summary).to_contain_text("choose the file again")
-    assert desk.queries.jobs() == []
+    expect(page.locator("input[name=consent][value=yes]")).to_be_checked()
     screenshot(page, "intake-form-errors.png")
 
-    # Fixing the answer and choosing the file again goes through, with the kept answers.
-    page.locator("input[name=consent][value=yes]").check()
-    page.locator("#file").set_input_files(str(model("20mm-xyz-cube.stl")))
-    page.get_by_role("button", name="Submit model").click()
+    email = page.locator("#student_email")
+    email.fill("jane.other@example.edu")
+    page.get_by_role("button", name="Submit model").click()  # no file chosen: the kept one goes
     expect(page).to_have_url(re.compile(r"/submitted/"))
-    [job] = desk.queries.jobs()
+    [job] = [j for j in desk.queries.jobs() if j.student_email == "jane.other@example.edu"]
     assert (job.student_name, job.color, job.printer) == ("Jane Doe", "Blue", "Prusa XL")
+    assert job.original_filename == "20mm-xyz-cube.stl" and job.file_size > 0
+    assert list((desk.store.root / ".incoming").iterdir()) == []
     assert session.log.page_errors == []
 
 
-def test_after_a_server_refusal_the_forgotten_file_gets_the_focus(session) -> None:
+def test_after_the_server_refuses_the_file_the_student_must_choose_one(session, tmp_path) -> None:
     page = session.page
+    broken = tmp_path / "broken.stl"
+    broken.write_bytes(b"this is not a model, whatever its name says" * 20)
     page.goto("/")
-    fill_form(page, model("20mm-xyz-cube.stl"), consent="no")
+    fill_form(page, broken)
     page.get_by_role("button", name="Submit model").click()
-    expect(page.locator("#err-consent")).to_be_visible()
-    page.locator("input[name=consent][value=yes]").check()
+    expect(page.locator("#err-file")).to_be_visible()
+    expect(page.locator("#kept-file")).to_have_count(0)  # a refused file is never kept
     page.get_by_role("button", name="Submit model").click()  # the file was not chosen again
     expect(page.locator("#err-file")).to_have_text("Choose a model file to upload.")
     expect(page.locator("#file")).to_be_focused(timeout=2000)

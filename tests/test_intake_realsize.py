@@ -116,3 +116,66 @@ def test_a_text_field_over_its_own_limit_gets_its_own_message(desk, models) -> N
     assert reply.status == 413
     assert "A form field is too long" in reply.body and "File too large" not in reply.body
     assert desk.queries.jobs() == []
+
+
+KEPT_RE = re.compile(r'name="kept_upload" value="([^"]+)"')
+
+
+def test_a_form_refused_for_a_field_keeps_the_big_upload(desk, models) -> None:
+    """The student fixes the class number without sending 25 MB again; the kept file is the one
+    that becomes the job's, and nothing is left behind."""
+    path = model_of_size(models, "stl", 25)
+    spools = desk.store.root / ".incoming"
+    with serving(desk, RATELIMIT_ENABLED=False) as base:
+        refused = post_model(base, path, "Bracket.stl", fields={"class_number": ""})
+        assert refused.status == 400
+        page = html.unescape(refused.body)
+        assert "Enter your class number" in page
+        assert "Bracket.stl" in page and "is already uploaded and kept" in page
+        token = KEPT_RE.search(refused.body).group(1)
+        assert len(list(spools.iterdir())) == 1  # the spool file, kept
+
+        # Still wrong (another field): kept again, with a fresh token for the same file.
+        again = post_model(base, None, fields={"kept_upload": token, "class_number": "",
+                                               "consent": "no"})
+        assert again.status == 400 and "accept the minimum charge" in html.unescape(again.body)
+        token = KEPT_RE.search(again.body).group(1)
+
+        fixed = post_model(base, None, fields={"kept_upload": token,
+                                               "class_number": "ARCH 4000"})
+        assert fixed.status == 303, re.sub(r"\s+", " ", fixed.body)[:600]
+        job = job_from(desk, fixed.location)
+        assert (job.original_filename, job.file_sha256) == ("Bracket.stl", sha256(path))
+        assert list(spools.iterdir()) == []
+
+        # The token is used up with its file: a replay asks for the file again.
+        replay = post_model(base, None, fields={"kept_upload": token})
+        assert replay.status == 400 and "Choose the model file again" in html.unescape(replay.body)
+        forged = post_model(base, None, fields={"kept_upload": token[:-4] + "AAAA"})
+        assert forged.status == 400 and "Choose the model file again" in html.unescape(forged.body)
+
+
+def test_a_new_file_replaces_the_kept_one_and_old_tokens_expire(desk, models,
+                                                                monkeypatch) -> None:
+    from core.domain.errors import TokenError
+    from core.jobs import kept
+
+    small = model_of_size(models, "stl", 5)
+    spools = desk.store.root / ".incoming"
+    with serving(desk, RATELIMIT_ENABLED=False) as base:
+        refused = post_model(base, small, "First.stl", fields={"student_name": "J"})
+        token = KEPT_RE.search(refused.body).group(1)
+        [first] = list(spools.iterdir())
+        replaced = post_model(base, small, "Second.stl", fields={"kept_upload": token,
+                                                                 "student_name": "J"})
+        assert replaced.status == 400 and not first.exists()  # only the new one is kept
+        token = KEPT_RE.search(replaced.body).group(1)
+        assert "Second.stl" in html.unescape(replaced.body)
+
+    # Half an hour later the token no longer opens the file (the worker removes the spool
+    # file after an hour without writes, like any other).
+    assert desk.workflow.kept_upload(token).original_filename == "Second.stl"
+    later = desk.now().timestamp() + kept.KEPT_FOR_S + 1
+    monkeypatch.setattr("time.time", lambda: later)  # itsdangerous reads the clock there
+    with pytest.raises(TokenError, match="no longer kept"):
+        desk.workflow.kept_upload(token)

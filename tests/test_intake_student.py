@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -62,6 +63,11 @@ def test_confirm_page_shows_the_quote_and_confirms(client, desk) -> None:
     assert desk.queries.job(job.id).status.value == "ReadyToPrint"
     used = client.get(path)
     assert used.status_code == 410 and "already been used" in used.get_data(as_text=True)
+    # The used link's page sends the student to the job's status page, which works.
+    status_link = re.search(r'href="(/status/[^"]+)">See your job&#39;s status',
+                            used.get_data(as_text=True))
+    assert status_link, used.get_data(as_text=True)
+    assert "in the print queue" in client.get(html.unescape(status_link.group(1))).get_data(as_text=True)
     again = client.post(path, data={"choice": "confirm", "csrf_token": csrf_token(client)})
     assert again.status_code == 410
 

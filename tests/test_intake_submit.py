@@ -59,8 +59,8 @@ def test_form_shows_every_field_list_and_the_intro_verbatim(client, desk) -> Non
     ("printer", "", "Choose a printer"),
     ("consent", "no", "minimum charge"),
 ])
-def test_each_field_error_is_shown_beside_it_and_nothing_is_stored(client, desk, field, value,
-                                                                    message) -> None:
+def test_each_field_error_is_shown_beside_it_and_only_the_upload_is_kept(client, desk, field,
+                                                                          value, message) -> None:
     before = stored_files(desk)
     response = post_form(client, **{field: value})
     page = response.get_data(as_text=True)
@@ -69,7 +69,12 @@ def test_each_field_error_is_shown_beside_it_and_nothing_is_stored(client, desk,
     if field in ("student_name", "student_email", "class_number"):
         assert f'value="{html.escape(value)}"' in page  # what the student typed is kept
     assert 'value="Jane Doe"' in page or field == "student_name"
-    assert desk.queries.jobs() == [] and stored_files(desk) == before
+    # No job, and one new file: the upload, kept for the corrected form (never a job's file).
+    assert desk.queries.jobs() == []
+    [kept] = sorted(set(stored_files(desk)) - set(before))
+    assert kept.startswith(".incoming/upload-")
+    token = re.search(r'name="kept_upload" value="([^"]+)"', page).group(1)
+    assert desk.workflow.kept_upload(token).path == desk.store.root / kept
 
 
 @pytest.mark.parametrize(("filename", "content", "message"), [

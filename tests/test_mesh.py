@@ -367,7 +367,7 @@ def test_estimate_for_a_plain_20mm_cube(config, tmp_path):
     assert filament["estimate"] == {"weight_g": [2.98, 9.92], "cost": ["3.00", "3.00"]}
     assert "print time" in filament["estimate_note"]
     resin = analyse(config, cube, printer="Formlabs Form 3", method="Resin")
-    assert resin["estimate"] == {"weight_g": [9.2, 11.04], "cost": ["3.00", "3.00"]}
+    assert resin["estimate"] == {"weight_g": [9.2, 11.0], "cost": ["3.00", "3.00"]}
 
 
 def test_estimate_cost_above_the_minimum_ignores_hourly_rates(config):
@@ -415,3 +415,16 @@ def model_of_size_3mf(folder, megabytes: float):
     from tests.realsize import model_of_size
 
     return model_of_size(folder, "3mf", megabytes)
+
+
+def test_a_tiny_model_never_shows_zero_grams(config, tmp_path):
+    """A 1 mm test cube weighs milligrams: the estimate keeps three significant digits instead of
+    rounding to "0 g", and the cost is the minimum charge."""
+    from core.mesh.analysis import estimate_text
+
+    tiny = analyse(config, box_stl(tmp_path, (1, 1, 1)))
+    low, high = tiny["estimate"]["weight_g"]
+    assert 0 < low < high < 0.01
+    assert tiny["estimate"]["cost"] == ["3.00", "3.00"]
+    text = estimate_text(tiny)
+    assert text.startswith("0.00") and not text.startswith("0–") and "$3.00" in text

@@ -13,8 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from core.console import slicers
-from core.console.slicers import Slicer, SlicerError, choose_slicer, detect_slicers, launch, show_in_folder
+from core.console import slicers, spawn
+from core.console.slicers import (
+    Slicer,
+    SlicerError,
+    choose_slicer,
+    detect_slicers,
+    launch,
+    launch_problem,
+    show_in_folder,
+)
 from core.desk import Desk
 from tests.helpers import submit
 
@@ -50,7 +58,7 @@ def test_windows_finds_every_slicer_under_program_files(tmp_path: Path) -> None:
     assert [s.name for s in found] == ["PrusaSlicer", "OrcaSlicer", "Bambu Studio", "UltiMaker Cura",
                                        "PreForm"]
     # 5.10.0 is newer than 5.7.1: versions compare as numbers, not as text.
-    assert by_name(found) == {"PrusaSlicer": (str(prusa),), "OrcaSlicer": (str(orca),),
+    assert by_name(found) == {"PrusaSlicer": (str(prusa), "--single-instance"), "OrcaSlicer": (str(orca),),
                               "Bambu Studio": (str(bambu),), "UltiMaker Cura": (str(cura),),
                               "PreForm": (str(preform),)}
     assert ".form" in found[-1].extensions and ".form" not in found[0].extensions
@@ -99,7 +107,7 @@ def test_linux_path_opt_appimages_and_flatpak(tmp_path: Path) -> None:
 
     found = by_name(detect_slicers("linux", {"HOME": str(home), "PATH": str(bin_dir)}, root))
 
-    assert found == {"PrusaSlicer": (str(prusa),), "OrcaSlicer": (str(orca),),
+    assert found == {"PrusaSlicer": (str(prusa), "--single-instance"), "OrcaSlicer": (str(orca),),
                      "Bambu Studio": (str(bambu),), "UltiMaker Cura": (str(cura),)}
 
 
@@ -112,7 +120,8 @@ def test_linux_flatpak_runs_through_flatpak_with_file_forwarding(tmp_path: Path)
     found = by_name(detect_slicers("linux", {"HOME": str(home), "PATH": str(bin_dir)}, root))
 
     assert found == {
-        "PrusaSlicer": (str(flatpak), "run", "--file-forwarding", "com.prusa3d.PrusaSlicer", "@@"),
+        "PrusaSlicer": (str(flatpak), "run", "--file-forwarding", "com.prusa3d.PrusaSlicer",
+                        "--single-instance", "@@"),
         "OrcaSlicer": (str(flatpak), "run", "--file-forwarding", "io.github.softfever.OrcaSlicer", "@@"),
     }
 
@@ -122,7 +131,8 @@ def test_linux_path_beats_flatpak(tmp_path: Path) -> None:
     prusa = program(bin_dir / "prusa-slicer")
     program(tmp_path / "var/lib/flatpak/exports/bin/com.prusa3d.PrusaSlicer")
     env = {"HOME": str(tmp_path / "home"), "PATH": str(bin_dir)}
-    assert by_name(detect_slicers("linux", env, tmp_path)) == {"PrusaSlicer": (str(prusa),)}
+    assert by_name(detect_slicers("linux", env, tmp_path)) == {
+        "PrusaSlicer": (str(prusa), "--single-instance")}
 
 
 # --- choosing -----------------------------------------------------------------------------------
@@ -181,7 +191,7 @@ def fake_slicer(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
         pid = int(out.read_text().split("\n")[0])
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)  # its own session, so its own process group
-    for child in list(slicers._children):
+    for child in spawn.running():
         child.wait(timeout=5)
 
 
@@ -246,7 +256,7 @@ def test_show_in_folder_uses_xdg_open_on_the_folder(tmp_path: Path,
     show_in_folder(model)
 
     assert recorded(out) == [str(model.parent)]
-    for child in list(slicers._children):
+    for child in spawn.running():
         child.wait(timeout=5)
 
 
@@ -286,3 +296,36 @@ def test_a_job_whose_names_would_leave_the_store_is_refused(desk: Desk) -> None:
         slicers.job_file(desk, dataclasses.replace(job, authoritative_file="../../../etc/passwd"))
     with pytest.raises(SlicerError, match="cannot be located safely"):
         slicers.job_file(desk, dataclasses.replace(job, folder_name="../Pending"))
+
+
+@posix_only
+def test_a_program_that_gives_up_at_once_is_reported_in_its_own_words(tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    """"Show in folder" on a PC without a file manager used to do nothing, silently."""
+    program(tmp_path / "bin" / "xdg-open",
+            "#!/bin/sh\necho 'xdg-open: no method available for opening' >&2\nexit 3\n")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    model = tmp_path / "job" / "job.stl"
+    model.parent.mkdir()
+    model.write_text("solid x\n")
+    pid = show_in_folder(model)
+    problem = spawn.launch_problem(pid, wait_s=5)
+    assert problem == ("The file manager stopped at once (exit code 3): xdg-open: no method "
+                       "available for opening")
+    assert not list(tmp_path.glob("printdesk-launch-*"))
+    slicer = program(tmp_path / "slicer.sh", "#!/bin/sh\necho 'Error: file is damaged' >&2\n"
+                     "exit 1\n")
+    assert "slicer.sh stopped at once (exit code 1): Error: file is damaged" == \
+        spawn.launch_problem(launch((str(slicer),), model), wait_s=5)
+
+
+@posix_only
+def test_a_program_still_running_or_ending_happily_is_no_problem(fake_slicer, tmp_path: Path
+                                                                 ) -> None:
+    script, _out = fake_slicer
+    model = tmp_path / "job.stl"
+    model.write_text("solid x\n")
+    assert launch_problem(launch((str(script),), model)) is None
+    happy = program(tmp_path / "hand-off.sh", "#!/bin/sh\nexit 0\n")
+    assert spawn.launch_problem(launch((str(happy),), model), wait_s=5) is None
+    assert launch_problem(999_999_999) is None  # not one of ours

@@ -6,6 +6,7 @@ from core.domain.statuses import (
     ACTIVE_STATUSES,
     FINAL_STATUSES,
     STATUS_ORDER,
+    SYSTEM_ACTIONS,
     TRANSITIONS,
     Action,
     Actor,
@@ -40,8 +41,9 @@ SPEC_TABLE = {
     Action.MARK_UNREVIEWED: ("staff", EVERY, SAME),
     Action.EDIT_NOTES: ("staff", EVERY, SAME),
     Action.EDIT_FIELDS: ("staff", EVERY, SAME),
+    Action.USE_FILE: ("staff", EVERY, SAME),  # which file "Open in slicer" opens (SPEC §6)
 }
-USER_ACTIONS = [a for a in Action if a not in (Action.REPAIR, Action.REMINDER)]
+USER_ACTIONS = [a for a in Action if a not in SYSTEM_ACTIONS]
 
 
 def test_status_names_and_lifecycle_order():
@@ -82,14 +84,14 @@ def test_rule_actor_and_target_match_spec(action):
 
 
 @pytest.mark.parametrize("status", list(Status), ids=str)
-def test_repair_is_not_offered_to_anyone(status):
+def test_system_actions_are_not_offered_to_anyone(status):
     for actor in Actor:
-        assert Action.REPAIR not in allowed_actions(status, actor)
+        assert not set(allowed_actions(status, actor)) & SYSTEM_ACTIONS
 
 
 STAFF_ALWAYS = (
     Action.OVERRIDE_STATUS, Action.MARK_REVIEWED, Action.MARK_UNREVIEWED,
-    Action.EDIT_NOTES, Action.EDIT_FIELDS,
+    Action.EDIT_NOTES, Action.EDIT_FIELDS, Action.USE_FILE,
 )
 STAFF_MENUS = {
     U: (Action.APPROVE, Action.REJECT, *STAFF_ALWAYS),

@@ -181,3 +181,46 @@ def test_a_store_refusal_is_a_storage_error(desk: Desk) -> None:
         run_unit(desk, job.id, lambda d: (d.load(), d.set_status(Status.PENDING)))
     assert desk.store.locate(job.folder_name) == ["Uploaded", "Pending"]  # neither touched
     assert desk.queries.job(job.id) == job
+
+
+def test_a_batch_of_new_jobs_lands_whole_or_not_at_all(desk) -> None:
+    """`printdesk demo` writes its jobs in batches: the real workflow, one transaction, each
+    folder moved and its metadata.json written once."""
+    import json
+
+    from core.jobs.unit import new_jobs_batch
+    from core.ops.recovery import Recovery
+
+    def folders() -> list[str]:
+        return sorted(p.name for p in desk.store.root.glob("*/*") if p.is_dir()
+                      and not p.parent.name.startswith("."))
+
+    with pytest.raises(RuntimeError, match="stop here"), new_jobs_batch(desk):
+        job = submit(desk).job
+        desk.workflow.approve(job.id, job.version, weight_g="12", print_time_h="1",
+                              material="Filament", printer="Prusa MK4S")
+        raise RuntimeError("stop here")
+    assert desk.queries.jobs() == [] and folders() == []
+    assert list((desk.store.root / ".incoming").iterdir()) == []
+
+    with new_jobs_batch(desk):
+        first = submit(desk).job
+        approved = desk.workflow.approve(first.id, first.version, weight_g="12",
+                                         print_time_h="1", material="Filament",
+                                         printer="Prusa MK4S")
+        second = submit(desk).job
+    job = desk.queries.job(first.id)
+    assert job.status.value == "Pending" and job.version == approved.version
+    document = json.loads((desk.store.job_dir("Pending", job.folder_name) / "metadata.json")
+                          .read_text())
+    assert document["job"]["version"] == job.version and document["job"]["status"] == "Pending"
+    assert [e["type"] for e in document["events"]] == ["submit", "approve"]
+    assert desk.store.job_dir("Uploaded", desk.queries.job(second.id).folder_name).is_dir()
+    assert Recovery(desk).run(repair=False) == []
+
+    # Only the batch's own new jobs: touching an older one undoes the whole batch.
+    with pytest.raises(RuntimeError, match="only changes the jobs it created"), \
+            new_jobs_batch(desk):
+        submit(desk)
+        desk.workflow.mark_reviewed(second.id, None)
+    assert len(desk.queries.jobs()) == 2 and len(folders()) == 2

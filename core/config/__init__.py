@@ -15,6 +15,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,7 +36,9 @@ from core.config.sections import (
     Paths,
     Pricing,
     Printer,
+    Slicing,
     Smtp,
+    parse_densities,
     parse_disciplines,
     parse_methods,
     parse_printers,
@@ -66,6 +69,8 @@ class Config:
     pricing: Pricing = field(default_factory=Pricing)
     smtp: Smtp = field(default_factory=Smtp)
     email: Email = field(default_factory=Email)
+    slicing: Slicing = field(default_factory=Slicing)
+    densities: Mapping[str, Decimal] = field(default_factory=lambda: parse_densities(None))
     methods: tuple[Method, ...] = ()
     printers: tuple[Printer, ...] = ()
     disciplines: tuple[str, ...] = defaults.DISCIPLINES
@@ -193,6 +198,7 @@ def _build(raw: dict[str, Any], data: Path, env: Mapping[str, str], path: Path |
         methods=methods,
         printers=printers,
         disciplines=parse_disciplines(raw.get("disciplines", list(defaults.DISCIPLINES))),
+        densities=parse_densities(raw.get("densities")),
         config_file=path,
         config_target=target,
         **sections,

@@ -109,6 +109,19 @@ class Email:
     templates_dir: str = key("", text)  # "": <data folder>/email-templates, if it exists
 
 
+@dataclass(frozen=True)
+class Slicing:
+    """The automatic estimate: the worker slices each new upload with the lab's profile for the
+    chosen printer and offers the weight and time as the quote, until staff save their own."""
+
+    estimate: bool = key(True, flag)
+    program: str = key("", text)  # a command-line slicer; "": PrusaSlicer found on this PC
+    timeout_s: int = key(180, whole(5, 3600))
+    memory_mb: int = key(3072, whole(256, 65_536))
+    show_students: bool = key(False, flag)  # the status page shows it, "to be confirmed"
+    cura_definitions: str = key("", text)  # CuraEngine: the folder with fdmprinter.def.json
+
+
 def _rates(value: Any, name: str) -> Mapping[str, Decimal]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{name}: expected a table like {{ Filament = \"0.10\" }}")
@@ -127,7 +140,7 @@ class Pricing:
 # [section] name -> its dataclass; the loader reads exactly these.
 SECTIONS: dict[str, type] = {"lab": Lab, "paths": Paths, "database": Database,
                              "limits": Limits, "intake": Intake, "pricing": Pricing,
-                             "smtp": Smtp, "email": Email}
+                             "smtp": Smtp, "email": Email, "slicing": Slicing}
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,8 @@ class Printer:
     # Per-printer rates; None means "use the method's per-gram rate".
     per_gram: Decimal | None = None
     per_hour: Decimal = Decimal("0")
+    # The lab's slicer profile for the automatic estimate (a PrusaSlicer .ini); "": built in.
+    slicer_profile: str = ""
 
 
 @dataclass(frozen=True)
@@ -185,7 +200,8 @@ def parse_printers(value: Any, methods: set[str]) -> tuple[Printer, ...]:
         where = f"[[printers]] #{index}"
         if not isinstance(body, dict):
             raise ConfigError(f"{where}: expected a table")
-        unknown = set(body) - {"name", "method", "build_volume_mm", "per_gram", "per_hour"}
+        unknown = set(body) - {"name", "method", "build_volume_mm", "per_gram", "per_hour",
+                               "slicer_profile"}
         if unknown:
             raise ConfigError(f"{where} {sorted(unknown)[0]}: unknown key")
         name = text(body.get("name", ""), f"{where} name")
@@ -200,12 +216,25 @@ def parse_printers(value: Any, methods: set[str]) -> tuple[Printer, ...]:
             raise ConfigError(f"{where} build_volume_mm: expected [width, depth, height] in mm")
         per_gram = money(body["per_gram"], f"{where} per_gram") if "per_gram" in body else None
         per_hour = money(body.get("per_hour", "0"), f"{where} per_hour")
+        profile = text(body.get("slicer_profile", ""), f"{where} slicer_profile")
         result.append(Printer(name, method, (float(volume[0]), float(volume[1]), float(volume[2])),
-                              per_gram, per_hour))
+                              per_gram, per_hour, profile))
     if len({p.name for p in result}) != len(result):
         raise ConfigError("[[printers]] name: printer names must be unique")
     return tuple(result)
 
 
+def parse_densities(value: Any) -> Mapping[str, Decimal]:
+    """g/cm³ by material ("PLA", "PETG" …) or method ("Filament", "Resin"): a slicer that
+    states filament length or volume but no weight is weighed with these."""
+    if not isinstance(value, dict | None):
+        raise ConfigError("[densities]: expected a table like PLA = \"1.24\"")
+    given = {**defaults.DENSITIES, **(value or {})}
+    result = {str(k): money(v, f"[densities] {k}") for k, v in given.items()}
+    if any(v <= 0 for v in result.values()):
+        raise ConfigError("[densities]: every density must be more than 0")
+    return result
+
+
 # Top-level tables that are not [section]s of keys.
-TABLES = {"printers", "methods", "disciplines"}
+TABLES = {"printers", "methods", "disciplines", "densities"}

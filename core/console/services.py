@@ -7,16 +7,34 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from core.console.settings import ConsoleSettings, load_settings, save_settings
 from core.console.slicer_detect import detect_slicers
-from core.console.slicers import Slicer, choose_slicer, job_file, open_job_in_slicer, show_job_in_folder
+from core.console.slicers import (
+    Slicer,
+    choose_slicer,
+    job_file,
+    launch_problem,
+    open_job_in_slicer,
+    show_job_in_folder,
+)
 from core.desk import Desk
 from core.domain.values import Job
 
 log = logging.getLogger(__name__)
+
+# How long a program has to fail on its own before it counts as started: a slicer refusing the
+# file or an xdg-open with no file manager exits well within this.
+EARLY_EXIT_S = 1.5
+
+
+@dataclass(frozen=True)
+class Launched:
+    program: str  # the name shown in the status bar
+    pid: int
 
 
 class ConsoleServices:
@@ -45,16 +63,21 @@ class ConsoleServices:
                 self._detected = detect_slicers()
             return list(self._detected)
 
-    def open_in_slicer(self, job: Job) -> str:
-        """Start the slicer on the job's file; the program's name for the status bar."""
+    def open_in_slicer(self, job: Job) -> Launched:
+        """Start the slicer on the job's file; its name for the status bar and its process."""
         detected = self.detected()
-        open_job_in_slicer(self.desk, job, self.settings.slicers, detected)
+        pid = open_job_in_slicer(self.desk, job, self.settings.slicers, detected)
         # Same choice as the launch made (configured program first, then detected ones).
         argv = choose_slicer(job_file(self.desk, job), self.settings.slicers, detected)
-        return next((s.name for s in detected if s.executable == argv), Path(argv[-1]).name)
+        name = next((s.name for s in detected if s.executable == argv), Path(argv[-1]).name)
+        return Launched(name, pid)
 
-    def show_in_folder(self, job: Job) -> None:
-        show_job_in_folder(self.desk, job)
+    def show_in_folder(self, job: Job) -> Launched:
+        return Launched("the file manager", show_job_in_folder(self.desk, job))
+
+    def launch_problem(self, launched: Launched) -> str | None:
+        """Asked EARLY_EXIT_S after a launch: what went wrong if the program gave up at once."""
+        return launch_problem(launched.pid)
 
     def thumbnail(self, job: Job) -> bytes | None:
         """The thumbnail the worker drew, if it has; the console never draws one itself."""

@@ -37,6 +37,7 @@ class ConsoleSettings:
     notifications: bool = True
     idle_lock_minutes: int | None = None  # None: the configuration's idle_lock_minutes
     timezone: str | None = None  # None: the configuration's lab time zone
+    column_widths: tuple[int, ...] = ()  # the queue's columns as staff last sized them
 
     def __post_init__(self) -> None:
         # A read-only copy, so a caller's dict changed later cannot change a "frozen" value.
@@ -96,8 +97,15 @@ def _zone(value: Any) -> str | None:
     return value.strip()
 
 
+def _widths(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list | tuple) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 8 <= v <= 2000 for v in value):
+        raise ValueError("expected column widths in pixels")
+    return tuple(value)
+
+
 _FIELDS = {"slicers": _slicers, "sound": _flag, "notifications": _flag,
-           "idle_lock_minutes": _minutes, "timezone": _zone}
+           "idle_lock_minutes": _minutes, "timezone": _zone, "column_widths": _widths}
 
 
 def _parse(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -116,7 +124,8 @@ def _parse(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
 def _as_raw(settings: ConsoleSettings) -> dict[str, Any]:
     return {"slicers": dict(settings.slicers), "sound": settings.sound,
             "notifications": settings.notifications,
-            "idle_lock_minutes": settings.idle_lock_minutes, "timezone": settings.timezone}
+            "idle_lock_minutes": settings.idle_lock_minutes, "timezone": settings.timezone,
+            "column_widths": list(settings.column_widths)}
 
 
 def validate_settings(settings: ConsoleSettings) -> ConsoleSettings:

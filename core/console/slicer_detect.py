@@ -38,6 +38,9 @@ class _Known:
     opt: tuple[str, ...]  # under /opt
     appimage: str  # lower-case alphanumeric prefix of the AppImage's file name
     flatpak: str | None
+    # Given before the file: PrusaSlicer's --single-instance hands a second file to the window
+    # already open (a fresh one would sit behind its first-run wizard) instead of a new copy.
+    open_args: tuple[str, ...] = ()
 
 
 # Order matters: for a type several slicers open, the first one found is the default.
@@ -45,7 +48,7 @@ KNOWN: tuple[_Known, ...] = (
     _Known("PrusaSlicer", (*MODELS, ".gcode", ".bgcode"), (("Prusa3D", "PrusaSlicer", "prusa-slicer.exe"),),
            ("PrusaSlicer.app", "Original Prusa Drivers/PrusaSlicer.app"), ("prusa-slicer", "PrusaSlicer"),
            ("PrusaSlicer/prusa-slicer", "prusa-slicer/bin/prusa-slicer"), "prusaslicer",
-           "com.prusa3d.PrusaSlicer"),
+           "com.prusa3d.PrusaSlicer", ("--single-instance",)),
     _Known("OrcaSlicer", MODELS, (("OrcaSlicer", "orca-slicer.exe"),), ("OrcaSlicer.app",),
            ("orca-slicer", "OrcaSlicer"), ("orca-slicer/bin/orca-slicer", "OrcaSlicer/bin/orca-slicer"),
            "orcaslicer", "io.github.softfever.OrcaSlicer"),
@@ -98,8 +101,16 @@ def detect_slicers(platform: str = sys.platform, env: Mapping[str, str] | None =
     for known in KNOWN:
         argv = next((a for a in finder(known) if a), None)
         if argv:
-            found.append(Slicer(known.name, argv, known.extensions))
+            found.append(Slicer(known.name, _with_args(argv, known.open_args), known.extensions))
     return found
+
+
+def _with_args(argv: tuple[str, ...], extra: tuple[str, ...]) -> tuple[str, ...]:
+    if not extra or argv[0] == "/usr/bin/open":  # macOS opens documents by Apple events
+        return argv
+    if argv[-1] == FORWARD:  # flatpak: the app's own arguments go before the file
+        return (*argv[:-1], *extra, FORWARD)
+    return (*argv, *extra)
 
 
 # Yields one candidate argv (or None) per place looked at, best place first.

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.console.slicer_detect import FORWARD, KNOWN, Slicer, detect_slicers, is_program
+from core.console.spawn import launch_problem, spawn
 from core.domain.errors import PrintDeskError
 from storage.filestore import StoreError
 
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
     from core.domain.values import Job
 
 __all__ = ["Slicer", "SlicerError", "choose_slicer", "detect_slicers", "job_file", "launch",
+           "launch_problem",
            "open_job_in_slicer", "show_in_folder", "show_job_in_folder"]
 
 SETTINGS_HINT = "Settings → Slicers"
@@ -78,42 +78,6 @@ def _configured_program(program: str, ext: str) -> tuple[str, ...]:
 
 # --- starting programs ---------------------------------------------------------------------------
 
-_children: list[subprocess.Popen[bytes]] = []
-_children_lock = threading.Lock()
-
-
-def _child_env() -> dict[str, str] | None:
-    # A PyInstaller bundle points LD_LIBRARY_PATH at its own libraries; a slicer started with that
-    # crashes or picks the wrong Qt/GTK, so hand it the environment the console was started with.
-    if not getattr(sys, "frozen", False) or sys.platform in ("win32", "darwin"):
-        return None
-    env = dict(os.environ)
-    original = env.pop("LD_LIBRARY_PATH_ORIG", None)
-    env.pop("LD_LIBRARY_PATH", None)
-    if original:
-        env["LD_LIBRARY_PATH"] = original
-    return env
-
-
-def _spawn(argv: Sequence[str] | str) -> int:
-    """Start a program detached from the console (own session / no console) and never wait for it."""
-    options: dict[str, object] = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
-                                  "stderr": subprocess.DEVNULL, "close_fds": True, "env": _child_env()}
-    if sys.platform == "win32":
-        options["creationflags"] = (getattr(subprocess, "DETACHED_PROCESS", 0x8)
-                                    | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200))
-    else:
-        # Its own session: closing the console or a Ctrl+C in its terminal leaves the slicer alone.
-        options["start_new_session"] = True
-    # cwd stays the console's: a child sitting in the job folder would stop Windows renaming it.
-    child = subprocess.Popen(argv, **options)  # type: ignore[call-overload]
-    with _children_lock:
-        # Keep a reference and reap finished ones with poll(): no zombies, no "still running" warning.
-        _children[:] = [c for c in _children if c.poll() is None]
-        _children.append(child)
-    return int(child.pid)
-
-
 def require_file(file: Path) -> None:
     if not file.is_file():
         raise SlicerError(f"The job's file {file.name} is missing from its folder {file.parent}. "
@@ -130,13 +94,13 @@ def launch(argv_prefix: Sequence[str], file: Path) -> int:
     if argv_prefix[-1] == FORWARD:
         argv.append(FORWARD)
     try:
-        return _spawn(argv)
+        return spawn(argv, Path(argv_prefix[0]).name)
     except OSError as exc:
         raise SlicerError(f"{argv_prefix[0]} could not be started: {exc.strerror or exc}. "
                           f"Check the slicer is installed, or choose another in {SETTINGS_HINT}.") from exc
 
 
-def show_in_folder(path: Path) -> None:
+def show_in_folder(path: Path) -> int:
     """Open the file manager on the file's folder (selecting the file where the OS can)."""
     folder = path if path.is_dir() else path.parent
     if not folder.is_dir():
@@ -158,7 +122,7 @@ def show_in_folder(path: Path) -> None:
                               f"{folder} yourself.")
         argv = [opener, str(folder)]
     try:
-        _spawn(argv)
+        return spawn(argv, "The file manager")
     except OSError as exc:
         raise SlicerError(f"The file manager could not be started ({exc.strerror or exc}). "
                           f"Open {folder} yourself.") from exc
@@ -184,5 +148,5 @@ def open_job_in_slicer(desk: Context, job: Job, configured: Mapping[str, str],
     return launch(choose_slicer(file, configured, detect_slicers() if detected is None else detected), file)
 
 
-def show_job_in_folder(desk: Context, job: Job) -> None:
-    show_in_folder(job_file(desk, job))
+def show_job_in_folder(desk: Context, job: Job) -> int:
+    return show_in_folder(job_file(desk, job))

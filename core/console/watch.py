@@ -43,21 +43,28 @@ class _Hint(FileSystemEventHandler):
 
 class ChangeWatcher:
     def __init__(self, desk: Desk, on_change: Callable[[], None], interval: float = 1.0,
-                 polling: bool | None = None) -> None:
+                 polling: bool | None = None,
+                 on_check: Callable[[bool], None] | None = None) -> None:
         self.desk = desk
         self.on_change = on_change
+        self.on_check = on_check  # after every look at the database: could it be read?
         self.interval = interval
         self.polling = is_network_path(desk.store.root) if polling is None else polling
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._observer: Observer | PollingObserver | None = None
-        self._marker: tuple[object, ...] | None = None
+        self._marker: int | None = None
 
     def start(self) -> None:
         self._marker = self._read_marker()
         observer = PollingObserver(timeout=self.interval) if self.polling else Observer()
-        observer.schedule(_Hint(self._wake), str(self.desk.store.root), recursive=True)
+        # The status folders only, not every job folder inside them: a job arriving or moving
+        # is a folder appearing in one of them. (Watching 10,000 job folders cost 10,000
+        # inotify watches, and the hint was lost past the system's limit.)
+        for folder in self.desk.store.folders:
+            observer.schedule(_Hint(self._wake), str(self.desk.store.status_dir(folder)),
+                              recursive=False)
         observer.daemon = True
         try:
             observer.start()
@@ -76,7 +83,7 @@ class ChangeWatcher:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def _read_marker(self) -> tuple[object, ...] | None:
+    def _read_marker(self) -> int | None:
         try:
             return self.desk.queries.change_marker()
         except Exception as exc:  # the database may be briefly unreachable; try again later
@@ -90,6 +97,8 @@ class ChangeWatcher:
             if self._stop.is_set():
                 return
             marker = self._read_marker()
+            if self.on_check is not None:
+                self.on_check(marker is not None)
             if hinted or (marker is not None and marker != self._marker):
                 self._marker = marker if marker is not None else self._marker
                 try:

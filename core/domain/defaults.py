@@ -51,3 +51,9 @@ REJECT_REASONS: tuple[str, ...] = (
 )
 
 UPLOAD_EXTENSIONS: tuple[str, ...] = MODEL_TYPES
+
+# g/cm³, for a sliced file that gives filament length or resin volume but no weight.
+DENSITIES: dict[str, str] = {
+    FILAMENT: "1.24", RESIN: "1.15", "PLA": "1.24", "PETG": "1.27", "ABS": "1.04", "ASA": "1.07",
+    "TPU": "1.21", "PC": "1.20", "NYLON": "1.14", "PA": "1.14", "HIPS": "1.04", "PVA": "1.23",
+}

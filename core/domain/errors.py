@@ -48,6 +48,8 @@ class ValidationError(PrintDeskError):
 
     def __init__(self, errors: Mapping[str, str]) -> None:
         self.errors = dict(errors)
+        # A submission refused for its fields only keeps its upload (core.jobs.kept.KeptUpload).
+        self.kept: object | None = None
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
 
 

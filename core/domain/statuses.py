@@ -56,10 +56,16 @@ class Action(StrEnum):
     MARK_UNREVIEWED = "mark_unreviewed"
     EDIT_NOTES = "edit_notes"
     EDIT_FIELDS = "edit_fields"
+    USE_FILE = "use_file"  # staff choose which file "Open in slicer" opens and quotes from
     # Not user actions: written by start-up repair and `printdesk doctor --repair`, and by the
-    # worker when it reminds a student.
+    # worker when it reminds a student, picks up a sliced file or estimates a quote.
     REPAIR = "repair"
     REMINDER = "reminder"
+    SLICED_FILE = "sliced_file"
+    ESTIMATE = "estimate"
+
+
+SYSTEM_ACTIONS = frozenset({Action.REPAIR, Action.REMINDER, Action.SLICED_FILE, Action.ESTIMATE})
 
 
 ANY: frozenset[Status] = frozenset(Status)
@@ -103,6 +109,7 @@ TRANSITIONS: dict[Action, Rule] = {
         _rule(Action.MARK_UNREVIEWED, Actor.STAFF, ANY, None, "Mark unreviewed"),
         _rule(Action.EDIT_NOTES, Actor.STAFF, ANY, None, "Edit notes"),
         _rule(Action.EDIT_FIELDS, Actor.STAFF, ANY, None, "Edit fields"),
+        _rule(Action.USE_FILE, Actor.STAFF, ANY, None, "Use this file"),
     )
 }
 

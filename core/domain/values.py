@@ -32,6 +32,18 @@ class SubmissionForm:
     consent: str = ""
 
 
+def pickup_overdue(status: Status | str, changed_at: datetime | None, now: datetime,
+                   after_days: int) -> bool:
+    """Printed and waiting for the student longer than the first pickup reminder."""
+    return (Status(status) is Status.COMPLETED and changed_at is not None
+            and now - changed_at >= timedelta(days=after_days))
+
+
+# Jobs whose next step is the staff's (a student's confirmation or pickup is not): the console's
+# title counts the new ones among these.
+STAFF_WAITING = frozenset({Status.UPLOADED, Status.READY_TO_PRINT, Status.PRINTING})
+
+
 # The fields a student fills in, in the form's order; `consent` is asked, never stored.
 FORM_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(SubmissionForm))
 STUDENT_FIELDS: tuple[str, ...] = tuple(f for f in FORM_FIELDS if f != "consent")
@@ -110,6 +122,7 @@ class Job:
     confirm_expires_at: datetime | None
     analysis: Mapping[str, Any] | None
     status_changed_at: datetime | None = None
+    quote_suggestion: Mapping[str, Any] | None = None
 
     @property
     def is_new(self) -> bool:
@@ -119,9 +132,7 @@ class Job:
         return confirmation_expired(self.status, self.confirm_expires_at, now)
 
     def pickup_overdue(self, now: datetime, after_days: int) -> bool:
-        """Printed and waiting for the student longer than the first pickup reminder."""
-        return (self.status is Status.COMPLETED and self.status_changed_at is not None
-                and now - self.status_changed_at >= timedelta(days=after_days))
+        return pickup_overdue(self.status, self.status_changed_at, now, after_days)
 
     def __eq__(self, other: object) -> bool:
         # The job's own fields decide: a Changed (the job plus what an action did) equals the
@@ -131,6 +142,75 @@ class Job:
         return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(Job))
 
     __hash__ = None  # type: ignore[assignment]  # holds mappings: not hashable
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    """What the queue shows of a job: enough for its row, its markers and its search, without
+    the heavy parts (the model check, notes, history); the full Job is read when selected."""
+
+    id: str
+    short_id: str
+    folder_name: str
+    status: Status
+    version: int
+    student_name: str
+    student_email: str
+    class_number: str
+    print_method: str
+    color: str
+    printer: str
+    material: str | None
+    cost: Decimal | None
+    submitted_at: datetime
+    status_changed_at: datetime | None
+    reviewed: bool
+    confirm_expires_at: datetime | None
+    original_filename: str
+    suggested_cost: str | None  # the quote suggestion's cost, "≈" in the queue
+    estimate_failed: str | None  # the automatic estimate's error, flagged in the queue
+
+    @property
+    def is_new(self) -> bool:
+        return not self.reviewed
+
+    def confirmation_expired(self, now: datetime) -> bool:
+        return confirmation_expired(self.status, self.confirm_expires_at, now)
+
+    def pickup_overdue(self, now: datetime, after_days: int) -> bool:
+        return pickup_overdue(self.status, self.status_changed_at, now, after_days)
+
+
+def summary_of(job: Job) -> JobSummary:
+    """The queue's row for a job an action just returned."""
+    suggested = job.quote_suggestion or {}
+    return JobSummary(job.id, job.short_id, job.folder_name, job.status, job.version,
+                      job.student_name, job.student_email, job.class_number, job.print_method,
+                      job.color, job.printer, job.material, job.cost, job.submitted_at,
+                      job.status_changed_at, job.reviewed, job.confirm_expires_at,
+                      job.original_filename, suggested.get("cost"), suggested.get("error"))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The queue in numbers, for the tabs, the title and the tray."""
+
+    counts: Mapping[Status, int]
+    waiting_new: int  # not yet reviewed and waiting for staff: the title's "N new"
+    expired: int  # Pending jobs whose confirmation link expired
+    overdue: int  # Completed jobs waiting for pickup longer than the first reminder
+
+
+@dataclass(frozen=True)
+class JobFile:
+    """A file in a job's folder as staff see it in the Files tab."""
+
+    name: str
+    size: int
+    modified: datetime
+    role: str  # "upload" (the student's model), "sliced", "thumbnail", "metadata", "other"
+    authoritative: bool  # the one "Open in slicer" opens
+    summary: str = ""  # what PrintDesk read from a sliced file, or why it could not
 
 
 @dataclass(frozen=True)

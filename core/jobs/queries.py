@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 
 from core.domain import links, tokens
 from core.domain.errors import JobNotFound
-from core.domain.statuses import Status
-from core.domain.values import Event, Job
+from core.domain.statuses import Action, Status
+from core.domain.values import STAFF_WAITING, Event, Job, JobFile, JobSummary, Overview
 from core.jobs.records import event_value, job_value
 from core.mesh.thumbnails import THUMBNAIL
 from core.worker.lease import LeaseInfo, lease_info
+from storage.filestore import METADATA
 from storage.tables import EventRow, JobRow
 
 if TYPE_CHECKING:
     from core.context import Context
+
+
+SUMMARY_COLUMNS = (
+    JobRow.id, JobRow.short_id, JobRow.folder_name, JobRow.status, JobRow.version,
+    JobRow.student_name, JobRow.student_email, JobRow.class_number, JobRow.print_method,
+    JobRow.color, JobRow.printer, JobRow.material, JobRow.cost, JobRow.submitted_at,
+    JobRow.status_changed_at, JobRow.reviewed, JobRow.confirm_expires_at,
+    JobRow.original_filename, JobRow.quote_suggestion,
+)
+
+
+def _summary(r: Any) -> JobSummary:
+    suggested = r.quote_suggestion or {}
+    return JobSummary(r.id, r.short_id, r.folder_name, Status(r.status), r.version,
+                      r.student_name, r.student_email, r.class_number, r.print_method, r.color,
+                      r.printer, r.material, r.cost, r.submitted_at, r.status_changed_at,
+                      r.reviewed, r.confirm_expires_at, r.original_filename,
+                      suggested.get("cost"), suggested.get("error"))
 
 
 class Queries:
@@ -48,6 +69,47 @@ class Queries:
         with self.desk.db.read() as session:
             return [job_value(r) for r in session.scalars(query)]
 
+    # --- the queue at scale: per tab, light rows, aggregate counts --------------------------
+
+    def summaries(self, status: Status | None = None,
+                  ids: Collection[str] | None = None) -> list[JobSummary]:
+        """The queue's rows of one status (or these jobs), without the heavy columns."""
+        query = select(*SUMMARY_COLUMNS).order_by(JobRow.submitted_at, JobRow.id)
+        if status is not None:
+            query = query.where(JobRow.status == status.value)
+        if ids is not None:
+            if not ids:
+                return []
+            query = query.where(JobRow.id.in_(list(ids)))
+        with self.desk.db.read() as session:
+            return [_summary(r) for r in session.execute(query)]
+
+    def search_index(self) -> list[tuple[str, str, str]]:
+        """(id, status, lower-case text searched) of every job: name, email, class, reference."""
+        with self.desk.db.read() as session:
+            rows = session.execute(select(JobRow.id, JobRow.status, JobRow.student_name,
+                                          JobRow.student_email, JobRow.class_number,
+                                          JobRow.short_id))
+            return [(i, st, f"{n} {e} {c} {r}".lower()) for i, st, n, e, c, r in rows]
+
+    def overview(self, overdue_days: int) -> Overview:
+        """Counts per status, new jobs waiting for staff, expired confirmations and overdue
+        pickups, by aggregate queries (never by reading every job)."""
+        now = self.desk.now()
+        waiting = [s.value for s in STAFF_WAITING]
+        with self.desk.db.read() as session:
+            counts = dict(session.execute(select(JobRow.status, func.count())
+                                          .group_by(JobRow.status)).all())
+            new = session.scalar(select(func.count()).where(
+                JobRow.reviewed.is_(False), JobRow.status.in_(waiting))) or 0
+            expired = session.scalar(select(func.count()).where(
+                JobRow.status == Status.PENDING.value,
+                or_(JobRow.confirm_expires_at.is_(None), JobRow.confirm_expires_at <= now))) or 0
+            overdue = session.scalar(select(func.count()).where(
+                JobRow.status == Status.COMPLETED.value,
+                JobRow.status_changed_at <= now - timedelta(days=overdue_days))) or 0
+        return Overview({s: counts.get(s.value, 0) for s in Status}, new, expired, overdue)
+
     def counts(self) -> dict[Status, int]:
         with self.desk.db.read() as session:
             rows = session.execute(select(JobRow.status, func.count()).group_by(JobRow.status))
@@ -64,9 +126,9 @@ class Queries:
         with self.desk.db.read() as session:
             return session.scalar(select(func.max(EventRow.id))) or 0
 
-    def changed_since(self, marker: int) -> tuple[int, list[Job], list[Event]]:
-        """(the marker now, every job changed after `marker`, the events that changed them),
-        for a view that keeps its rows and updates only what changed."""
+    def changed_since(self, marker: int) -> tuple[int, list[JobSummary], list[Event]]:
+        """(the marker now, the queue rows of every job changed after `marker`, the events
+        that changed them), for a view that keeps its rows and updates only what changed."""
         with self.desk.db.read() as session:
             now = session.scalar(select(func.max(EventRow.id))) or 0
             if now <= marker:
@@ -74,9 +136,7 @@ class Queries:
             events = [event_value(e) for e in session.scalars(
                 select(EventRow).where(EventRow.id > marker, EventRow.id <= now)
                 .order_by(EventRow.id))]
-            rows = session.scalars(select(JobRow).where(
-                JobRow.id.in_({e.job_id for e in events})))
-            return now, [job_value(r) for r in rows], events
+        return now, self.summaries(ids={e.job_id for e in events}), events
 
     def worker(self) -> LeaseInfo | None:
         """Who runs the background work (thumbnails, email…), and until when; None if no
@@ -90,14 +150,32 @@ class Queries:
             )
             return [event_value(r) for r in rows]
 
-    def files(self, job_id: str) -> list[tuple[str, int]]:
-        """(name, size) of every file in the job's folder, metadata.json included."""
+    def files(self, job_id: str) -> list[JobFile]:
+        """Every file in the job's folder, what it is, and what was read from sliced ones."""
         job = self.job(job_id)
         folder = self.desk.store.job_dir(job.status.value, job.folder_name)
-        if not folder.is_dir():
+        with self.desk.db.read() as session:
+            picked = {d.get("file"): d for d in session.scalars(
+                select(EventRow.details).where(EventRow.job_id == job_id,
+                                               EventRow.type == Action.SLICED_FILE.value)
+                .order_by(EventRow.id))}
+        found = []
+        try:
+            entries = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+        except OSError:
             return []
-        return sorted((p.name, p.stat().st_size) for p in folder.iterdir()
-                      if p.is_file() and not p.name.startswith("."))
+        for path in sorted(entries, key=lambda p: p.name):
+            stat = path.stat()
+            role = ("upload" if path.name == job.upload_file else "metadata" if path.name ==
+                    METADATA else "thumbnail" if path.name == THUMBNAIL else "sliced"
+                    if path.name in picked else "other")
+            details = picked.get(path.name, {})
+            summary = details.get("summary") or (f"not readable: {details['error']}"
+                                                 if details.get("error") else "")
+            found.append(JobFile(path.name, stat.st_size,
+                                 datetime.fromtimestamp(stat.st_mtime, UTC), role,
+                                 path.name == job.authoritative_file, summary))
+        return found
 
     def thumbnail(self, job_id: str) -> bytes | None:
         """The job's thumbnail.png (drawn by the worker after submission), or None while it

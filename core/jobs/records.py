@@ -20,7 +20,7 @@ METADATA_FORMAT = 1
 JOB_COLUMNS = tuple(c.key for c in JobRow.__table__.columns if c.key != "metadata_version")
 EVENT_COLUMNS = tuple(c.key for c in EventRow.__table__.columns)
 # Columns added after metadata.json's format 1 was first written: older files lack them.
-OPTIONAL_COLUMNS = frozenset({"status_changed_at"})
+OPTIONAL_COLUMNS = frozenset({"status_changed_at", "quote_suggestion"})
 
 
 def job_value(row: JobRow) -> Job:
@@ -55,6 +55,7 @@ def job_value(row: JobRow) -> Job:
         confirm_expires_at=row.confirm_expires_at,
         analysis=row.analysis,
         status_changed_at=row.status_changed_at,
+        quote_suggestion=row.quote_suggestion,
     )
 
 

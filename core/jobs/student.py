@@ -113,3 +113,15 @@ class StudentQueries:
                 raise TokenError("tampered", "This confirmation link is not valid.")
             check_confirmation(row, nonce, self.desk.now())
             return job_value(row)
+
+    def status_token_for(self, confirm_token: str) -> str | None:
+        """The status link's token of the job a (used, replaced or expired) confirmation link
+        belongs to, so its page can send the student there; None for a forged link."""
+        try:
+            job_id, _nonce = tokens.read_confirm_token(self.desk.secret, confirm_token)
+        except TokenError:
+            return None
+        with self.desk.db.read() as session:
+            if session.get(JobRow, job_id) is None:
+                return None
+        return tokens.status_token(self.desk.secret, job_id)

@@ -23,10 +23,11 @@ from core.domain.errors import StorageError, ValidationError
 from core.domain.statuses import ACTIVE_STATUSES, Action, Actor, Status
 from core.domain.validation import extension_of, validate_submission
 from core.domain.values import Job, Submission, SubmissionForm, SubmitResult, Upload
-from core.jobs.unit import THUMBNAIL_TASK, Draft, run_unit
+from core.jobs.kept import is_spool, keep
+from core.jobs.unit import ESTIMATE_TASK, THUMBNAIL_TASK, Draft, active_batch, run_unit
 from core.mesh.analysis import ModelRejected, analyse_model
 from core.mesh.budget import analysis_memory
-from storage.filestore import StoreError
+from storage.filestore import StoreError, fsync
 from storage.tables import JobRow
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def hash_file(path: Path, write: Callable[[bytes], object] | None = None,
             if write is not None:
                 write(chunk)
         if durable:
-            os.fsync(handle.fileno())
+            fsync(handle.fileno())
     return size, digest.hexdigest()
 
 
@@ -54,7 +55,7 @@ def copy_and_hash(source: Path, target: Path) -> tuple[int, str]:
     with target.open("xb") as dst:
         result = hash_file(source, dst.write)
         dst.flush()
-        os.fsync(dst.fileno())
+        fsync(dst.fileno())
     return result
 
 
@@ -112,6 +113,9 @@ def _over_limit(desk: Context, email: str, session: Session | None = None) -> st
         func.lower(JobRow.student_email) == email.lower(),
         JobRow.status.in_([s.value for s in ACTIVE_STATUSES]),
     )
+    batch = active_batch()
+    if session is None and batch is not None:
+        session = batch.session  # its own uncommitted jobs count too
     if session is None:
         with desk.db.read() as fresh:
             count = fresh.scalar(query) or 0
@@ -124,17 +128,27 @@ def _over_limit(desk: Context, email: str, session: Session | None = None) -> st
     return None
 
 
-def submit(desk: Context, form: SubmissionForm, upload: Upload) -> SubmitResult:
+def submit(desk: Context, form: SubmissionForm, upload: Upload, *,
+           keep_on_refusal: bool = False) -> SubmitResult:
     """Check and store a submission. An `owned` upload (a spool file from core.jobs.uploads) is moved
-    into the job, not copied, and is deleted whatever happens."""
+    into the job, not copied, and is deleted whatever happens — except, with `keep_on_refusal`,
+    when only other fields were refused: then the spool file stays and the ValidationError
+    carries `kept` (core.jobs.kept.KeptUpload) for the re-shown form."""
+    kept = False
     try:
         clean, analysis = check_submission(desk, form, upload)
         try:
             job = _store(desk, clean, analysis, upload)
         except StoreError as exc:  # the file store's refusal, said as the service's own error
             raise StorageError(str(exc)) from exc
+    except ValidationError as exc:
+        if keep_on_refusal and "file" not in exc.errors and is_spool(desk, upload) \
+                and upload.path.exists():
+            exc.kept = keep(desk, upload)
+            kept = True
+        raise
     finally:
-        if upload.owned:
+        if upload.owned and not kept:
             upload.path.unlink(missing_ok=True)
     return SubmitResult(job=job, status_token=tokens.status_token(desk.secret, job.id))
 
@@ -186,6 +200,8 @@ def _store(ctx: Context, clean: Submission, analysis: dict[str, Any], upload: Up
             "original_filename": clean.original_filename, "size": received["size"],
             "sha256": received["sha256"]})
         draft.task(THUMBNAIL_TASK)
+        if ctx.config.slicing.estimate:
+            draft.task(ESTIMATE_TASK)
 
     try:
         return run_unit(ctx, job_id, declare, prepare=prepare)

@@ -12,10 +12,14 @@ from core.domain.errors import JobNotFound, TokenError, TransitionRefused, Valid
 from core.domain.statuses import Action, Status
 from core.domain.validation import validate_submission
 from core.domain.values import STUDENT_FIELDS, SubmissionForm, SubmitResult, Upload
+from core.jobs import kept
 from core.jobs.student import USED, check_confirmation
 from core.jobs.submit import submit
+from core.jobs.suggestions import read_values
 from core.jobs.unit import Changed, Draft, transition
 from core.mail import messages
+from core.mesh.thumbnails import THUMBNAIL
+from storage.filestore import METADATA, StoreError
 from storage.tables import JobRow
 
 if TYPE_CHECKING:
@@ -44,8 +48,16 @@ class Workflow:
 
     # --- student ---------------------------------------------------------------------------
 
-    def submit(self, form: SubmissionForm, upload: Upload) -> SubmitResult:
-        return submit(self.desk, form, upload)
+    def submit(self, form: SubmissionForm, upload: Upload, *,
+               keep_on_refusal: bool = False) -> SubmitResult:
+        return submit(self.desk, form, upload, keep_on_refusal=keep_on_refusal)
+
+    def kept_upload(self, token: str) -> Upload:
+        """The upload a refused form kept (core.jobs.kept); TokenError once it is gone."""
+        return kept.take(self.desk, token)
+
+    def drop_kept_upload(self, token: str) -> None:
+        kept.drop(self.desk, token)
 
     def check_form(self, form: SubmissionForm) -> None:
         """The field rules alone, for a form that came without a file."""
@@ -128,6 +140,9 @@ class Workflow:
 
     def resend_confirmation(self, job_id: str, version: int | None) -> Changed:
         def apply(draft: Draft, row: JobRow) -> dict[str, Any]:
+            if row.cost is None:
+                raise ValidationError({"quote": "This job has no quote to confirm: override "
+                                       "it to Uploaded and approve it with a quote."})
             self._new_confirmation(row)
             draft.message(messages.confirmation_resent(self.desk, row))
             return {"expires_at": row.confirm_expires_at.isoformat() if row.confirm_expires_at
@@ -169,26 +184,44 @@ class Workflow:
 
     def override_status(
         self, job_id: str, version: int | None, target: Status | str, reason: str,
-        notify: bool = False,
+        notify: bool = False, quote: Mapping[str, object] | None = None,
     ) -> Changed:
+        """Move a job out of the usual rules. Into Pending only with a quote (the student is
+        asked to confirm a cost): the job's own, or `quote` (weight_g, print_time_h, material,
+        printer) given here."""
         try:
             status = Status(target)
         except ValueError:
             raise ValidationError({"status": f"Unknown status {target!r}."}) from None
         text = _required_text(reason, "reason", "a reason for the override")
+        priced = None
+        if quote is not None:
+            priced = self._quote(str(quote.get("material", "")), str(quote.get("printer", "")),
+                                 quote.get("weight_g"), quote.get("print_time_h"))
 
         def apply(draft: Draft, row: JobRow) -> dict[str, Any]:
             if row.status == status.value:
                 raise ValidationError({"status": f"The job is already {status.value}."})
-            if status is Status.PENDING and row.cost is not None:
+            details: dict[str, Any] = {"from": row.status, "to": status.value, "reason": text,
+                                       "notify": notify}
+            if status is Status.PENDING:
+                if priced is not None:
+                    row.material, row.printer = str(quote["material"]), str(quote["printer"])
+                    row.weight_g, row.print_time_h = priced.weight_g, priced.hours_billed
+                    row.cost = priced.total
+                    details["cost"] = str(priced.total)
+                if row.cost is None:
+                    raise ValidationError({"quote": "A job goes to Pending only with a quote "
+                                           "for the student to confirm: give its weight and "
+                                           "print time."})
                 self._new_confirmation(row)
-            elif status is not Status.PENDING:
+            else:
                 row.confirm_nonce = None
             if notify:
                 # Back to Pending with a quote: the student needs the new link, not just news.
                 draft.message(messages.confirmation_resent(self.desk, row) if row.confirm_nonce
                               else messages.status_changed(self.desk, row, text, status))
-            return {"from": row.status, "to": status.value, "reason": text, "notify": notify}
+            return details
 
         return transition(self.desk, job_id, Action.OVERRIDE_STATUS, expected_version=version,
                           apply=apply, target=status)
@@ -211,6 +244,32 @@ class Workflow:
             return {"notes": text}
 
         return transition(self.desk, job_id, Action.EDIT_NOTES, expected_version=version, apply=apply)
+
+    def use_file(self, job_id: str, version: int | None, name: str) -> Changed:
+        """Staff choose which file of the job's folder "Open in slicer" opens (the student's
+        model, or one of several sliced files); a sliced one's values become the suggestion."""
+        def apply(_d: Draft, row: JobRow) -> dict[str, Any]:
+            store = self.desk.store
+            try:
+                path = store.file_in(store.job_dir(row.status, row.folder_name), name)
+            except StoreError:
+                path = None
+            if path is None or not path.is_file() or name in (METADATA, THUMBNAIL):
+                raise ValidationError({"file": f"{name} is not a file of this job that a slicer "
+                                       "can open."})
+            if name == row.authoritative_file:
+                raise ValidationError({"file": f"{name} is already the file that opens."})
+            details: dict[str, Any] = {"file": name, "before": row.authoritative_file}
+            if name != row.upload_file:
+                read, offered = read_values(self.desk, path, row.print_method, row.printer)
+                if offered is not None:
+                    row.quote_suggestion = offered
+                details["summary"] = read.get("summary") or read.get("error", "")
+            row.authoritative_file = name
+            return details
+
+        return transition(self.desk, job_id, Action.USE_FILE, expected_version=version,
+                          apply=apply)
 
     def edit_fields(self, job_id: str, version: int | None, changes: Mapping[str, object]) -> Changed:
         unknown = set(changes) - set(EDITABLE)

@@ -157,6 +157,16 @@ class EmailStatus:
     failed: int
 
     @property
+    def short(self) -> str:
+        """For the status bar."""
+        if not self.ready:
+            return f"Email not set up ({self.queued} waiting)" if self.queued else \
+                "Email not set up"
+        if self.failed:
+            return f"Email: {self.failed} failed"
+        return f"Email: {self.queued} waiting" if self.queued else "Email: all sent"
+
+    @property
     def summary(self) -> str:
         if not self.ready:
             waiting = f": {self.queued} message(s) waiting in the outbox" if self.queued else ""

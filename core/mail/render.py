@@ -6,6 +6,8 @@ that does not exist fails loudly instead of sending a half-empty email."""
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,13 +33,27 @@ def lab_templates(config: Config) -> Path:
     return Path(given).expanduser() if given else config.data_dir / "email-templates"
 
 
-def _environment(config: Config) -> Environment:
+@functools.lru_cache(maxsize=8)
+def _environment_for(lab_folder: Path, _listing: tuple[tuple[str, int], ...]) -> Environment:
+    # Kept while the lab's templates folder stays the same (`_listing`: its files and their
+    # modification times): compiling the templates for every message cost ~50 ms per
+    # transition, and a template the lab adds, edits or removes gives a fresh environment.
     return Environment(
-        loader=ChoiceLoader([FileSystemLoader(str(lab_templates(config))),
+        loader=ChoiceLoader([FileSystemLoader(str(lab_folder)),
                              FileSystemLoader(str(DEFAULTS))]),
         autoescape=select_autoescape(enabled_extensions=("html",), default=False),
         undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=False,
     )
+
+
+def _environment(config: Config) -> Environment:
+    folder = lab_templates(config)
+    try:
+        listing = tuple(sorted((entry.name, entry.stat().st_mtime_ns)
+                               for entry in os.scandir(folder) if entry.is_file()))
+    except OSError:  # no lab templates folder: the defaults alone
+        listing = ()
+    return _environment_for(folder, listing)
 
 
 def render(config: Config, kind: str, context: dict[str, Any]) -> Rendered:

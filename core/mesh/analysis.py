@@ -353,7 +353,8 @@ def _estimate(volume: float, exact: bool, config: Config, printer: str,
     if method not in MATERIALS:
         return None, f"No weight estimate: the lab has no material density for {method!r}."
     density, low, high = MATERIALS[method]
-    grams = [round(volume * density * share, 2) for share in (low, high)]
+    # Three significant digits: a 2 mm part weighs milligrams, and "0–0 g" tells no one anything.
+    grams = [float(f"{volume * density * share:.3g}") for share in (low, high)]
     try:
         costs: list[str] | None = []
         for weight in grams:
@@ -368,3 +369,23 @@ def _estimate(volume: float, exact: bool, config: Config, printer: str,
     if not exact:
         note += " The model is not watertight, so its volume is a rough guess."
     return {"weight_g": grams, "cost": costs}, note
+
+
+def grams_text(grams: float) -> str:
+    """A weight as people read it: "47 g", "3.2 g", "0.012 g" (never "0 g" for a real part)."""
+    if grams >= 10:
+        return f"{grams:.0f}"
+    return f"{grams:.2g}" if grams > 0 else "0"
+
+
+def estimate_text(analysis: dict[str, Any] | Any) -> str:
+    """The weight and cost estimate the student saw, in one line; "" when there is none."""
+    estimate = (analysis or {}).get("estimate")
+    if not estimate:
+        return ""
+    low, high = estimate["weight_g"]
+    text = f"{grams_text(low)}–{grams_text(high)} g"
+    costs = estimate.get("cost")
+    if costs:
+        text += f", ${costs[0]}" if costs[0] == costs[1] else f", ${costs[0]}–${costs[1]}"
+    return text

@@ -53,9 +53,13 @@ Handler = Callable[["Context", str], object]  # (context, job id)
 class Worker:
     def __init__(self, ctx: Context, handlers: Mapping[str, Handler],
                  periodic: list[Periodic] | None = None, *, lease_ttl_s: float = 30.0,
-                 poll_s: float = 2.0) -> None:
+                 poll_s: float = 2.0, slow_kinds: tuple[str, ...] = (),
+                 claim_s: float = 600.0) -> None:
         self.ctx = ctx
         self.handlers = dict(handlers)
+        self.slow_kinds = slow_kinds
+        self.claim_s = claim_s  # longer than any task runs: only then is it tried again
+        self._slow_busy = threading.Event()
         self.periodic = list(periodic or [])
         self.lease = Lease(ctx, ttl_s=lease_ttl_s)
         self.poll_s = poll_s
@@ -88,7 +92,7 @@ class Worker:
         before = self.handled
         try:
             self._run_periodic()
-            while self.lease.held() and self._run_one():
+            while self.lease.held() and (self._run_one() or self._run_one(slow=True)):
                 pass
         finally:
             self.lease.release()
@@ -105,6 +109,8 @@ class Worker:
             while not self.stop_event.is_set():
                 if self.lease.held():
                     self._run_periodic(woken)
+                    if self.slow_kinds:
+                        self._slow_lane()
                     while not self.stop_event.is_set() and self.lease.held() and self._run_one():
                         pass
                 woken = self._wake.wait(self.poll_s)
@@ -144,15 +150,33 @@ class Worker:
                 job.last = now
                 self._safely(job.name, lambda j=job: j.run(self.ctx))
 
-    def _run_one(self) -> bool:
-        """Handle the oldest due task; False when none is due."""
-        now = self.ctx.now()
-        with self.ctx.db.read() as session:
-            task = session.scalar(select(TaskRow).where(TaskRow.state == "queued",
-                                                        TaskRow.due_at <= now)
-                                  .order_by(TaskRow.due_at, TaskRow.id).limit(1))
+    def _run_one(self, slow: bool = False) -> bool:
+        """Handle the oldest due task of the quick kinds (or, `slow`, of the slow ones); False
+        when none is due."""
+        task = self._claim(slow)
         if task is None:
             return False
+        self._handle(task)
+        return True
+
+    def _claim(self, slow: bool) -> TaskRow | None:
+        """Take a due task: its next due time moves past its longest run, in a conditional
+        write, so a worker that dies while handling it leaves it to be tried again later."""
+        now = self.ctx.now()
+        kinds = TaskRow.kind.in_(self.slow_kinds)
+        with self.ctx.db.write() as session:
+            task = session.scalar(select(TaskRow).where(
+                TaskRow.state == "queued", TaskRow.due_at <= now, kinds if slow else ~kinds)
+                .order_by(TaskRow.due_at, TaskRow.id).limit(1))
+            if task is None:
+                return None
+            claimed = session.execute(
+                update(TaskRow).where(TaskRow.id == task.id, TaskRow.due_at == task.due_at)
+                .values(due_at=now + timedelta(seconds=self.claim_s))
+                .execution_options(synchronize_session=False))
+            return task if claimed.rowcount == 1 else None
+
+    def _handle(self, task: TaskRow) -> None:
         handler = self.handlers.get(task.kind)
         error = None
         if handler is None:
@@ -165,14 +189,33 @@ class Worker:
                               task.job_id)
                 error = "".join(traceback.format_exception_only(exc)).strip()
         self._finish(task, error)
-        return True
+
+    def _slow_lane(self) -> None:
+        """Slow tasks (slicing a model takes a minute) run one at a time beside the loop, so
+        thumbnails and emails never wait behind them."""
+        if self._slow_busy.is_set():
+            return
+        task = self._safely("claiming a slow task", lambda: self._claim(slow=True))
+        if task is None:
+            return
+        self._slow_busy.set()
+
+        def run() -> None:
+            try:
+                self._handle(task)  # type: ignore[arg-type]
+            finally:
+                self._slow_busy.clear()
+                self._wake.set()
+
+        threading.Thread(target=run, name="printdesk-worker-slow", daemon=True).start()
 
     def _finish(self, task: TaskRow, error: str | None) -> None:
         attempts = task.attempts + 1
         now = self.ctx.now()
         if error is None:
             values = {"state": "done", "attempts": attempts, "finished_at": now}
-        elif attempts >= MAX_ATTEMPTS:
+        elif attempts >= MAX_ATTEMPTS or task.kind in self.slow_kinds:
+            # A slow task that failed (a model the slicer cannot slice) would fail again.
             values = {"state": "failed", "attempts": attempts, "finished_at": now,
                       "last_error": error}
         else:

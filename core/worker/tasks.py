@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from core.jobs.unit import THUMBNAIL_TASK
+from core.jobs.unit import ESTIMATE_TASK, THUMBNAIL_TASK
 from core.jobs.uploads import stale_spool_files
 from core.mail.outbox import send_due
 from core.mail.reminders import send_reminders
+from core.worker.estimate import estimate
+from core.worker.pickup import SlicedPickup
 from core.worker.runner import Handler, Periodic, Worker
 from core.worker.thumbnails import make_thumbnail
 
@@ -33,12 +35,14 @@ def remove_stale_spools(ctx: Context) -> int:
     return removed
 
 
-HANDLERS: dict[str, Handler] = {THUMBNAIL_TASK: make_thumbnail}
+HANDLERS: dict[str, Handler] = {THUMBNAIL_TASK: make_thumbnail, ESTIMATE_TASK: estimate}
 
 
 def make_worker(ctx: Context, **options: float) -> Worker:
+    pickup = SlicedPickup()
     return Worker(ctx, HANDLERS, [
         Periodic("send email", 5, send_due, urgent=True),
+        Periodic("pick up sliced files", 2, pickup.scan),
         Periodic("queue reminders", 900, send_reminders),
         Periodic("remove stale uploads", 600, remove_stale_spools),
-    ], **options)
+    ], slow_kinds=(ESTIMATE_TASK,), **options)

@@ -63,6 +63,7 @@
 
   function checkFile() {
     const f = file.files && file.files[0];
+    if (!f && form.dataset.kept) return setError(file, ""), true;  // the server kept the last one
     if (!f) return setError(file, "Choose a model file to upload."), false;
     const allowed = form.dataset.accept.split(",");
     const dot = f.name.lastIndexOf(".");
@@ -85,6 +86,44 @@
   }
   email.addEventListener("blur", checkEmail);
 
+  // The server's own rules and words (core/domain/validation.py), so nothing is a surprise
+  // after a 50 MB upload.
+  const byId = (id) => document.getElementById(id);
+  const clean = (v) => v.trim().replace(/\s+/g, " ");
+  function checkText(input, test, message) {
+    const ok = test(clean(input.value));
+    setError(input, ok ? "" : message);
+    return ok;
+  }
+  function checkRadio(name, test, message) {
+    const first = form.querySelector("input[name=" + name + "]");
+    const chosen = form.querySelector("input[name=" + name + "]:checked");
+    const ok = test(chosen ? chosen.value : "");
+    setError(first, ok ? "" : message);
+    return ok;
+  }
+  const checks = [
+    () => checkText(byId("student_name"), (v) => v.length >= 2 && v.length <= 100,
+                    "Enter your name (2 to 100 characters)."),
+    checkEmail,
+    () => checkText(byId("discipline"), (v) => v !== "", "Choose your discipline from the list."),
+    () => {
+      const input = byId("class_number");
+      const v = clean(input.value);
+      const message = !v ? 'Enter your class number, e.g. "ARCH 4000", or "N/A".'
+        : v.length > 50 ? "The class number must be at most 50 characters." : "";
+      setError(input, message);
+      return !message;
+    },
+    () => checkRadio("print_method", (v) => v !== "", "Choose a print method."),
+    () => checkText(color, (v) => v !== "",
+                    method() ? "Choose one of the " + method().toLowerCase() + " colors."
+                             : "Choose a print method first, then a color."),
+    () => checkText(printer, (v) => v !== "", "Choose a printer."),
+    () => checkRadio("consent", (v) => v === "yes", "You must accept the minimum charge to submit."),
+    checkFile,
+  ];
+
   // Only controls that can take focus: a fieldset the server marked invalid cannot.
   function firstInvalid() {
     return form.querySelector("input[aria-invalid=true], select[aria-invalid=true], .invalid input, .invalid select");
@@ -97,9 +136,21 @@
     if (field.getAttribute("aria-invalid")) field.removeAttribute("aria-invalid");
     for (const p of field.querySelectorAll(".error")) p.remove();
   }
+  // Text fields clear their message while the student types, not when they leave the field:
+  // a message vanishing on blur moves the page under the mouse, and the click that caused the
+  // blur lands on the wrong control. Selects and radios clear when answered.
+  form.addEventListener("input", function (event) {
+    const target = event.target;
+    const field = target.closest(".field");
+    if (!field || !field.classList.contains("invalid") || target.tagName !== "INPUT") return;
+    if (target === email) { if (email.value.trim()) checkEmail(); return; }
+    if (target.type === "text") clearServerError(field);
+  });
   form.addEventListener("change", function (event) {
-    const field = event.target.closest(".field");
-    if (field && event.target !== file && event.target !== email && field.classList.contains("invalid")) clearServerError(field);
+    const target = event.target;
+    const field = target.closest(".field");
+    const answered = target.tagName === "SELECT" || target.type === "radio";
+    if (field && answered && field.classList.contains("invalid")) clearServerError(field);
   });
   function scrollToFirstError() {
     const target = document.getElementById("error-summary") || firstInvalid();
@@ -109,7 +160,7 @@
   }
 
   form.addEventListener("submit", function (event) {
-    const ok = [checkEmail(), checkFile()].every(Boolean);
+    const ok = checks.map((check) => check()).every(Boolean);
     if (!ok) {
       event.preventDefault();
       const target = firstInvalid();
