@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                    cmd_demo)
     demo.add_argument("--jobs", type=int, default=60, help="how many jobs (default 60)")
     demo.add_argument("--workers", type=int, default=1,
-                      help="processes filling in parallel (default 1; e.g. 2 for 10,000 jobs)")
+                      help="processes filling in parallel (default 1; their transactions "
+                           "take turns, so more gain little)")
     intake = command("intake", "Serve the students' intake web page (waitress).", cmd_intake)
     intake.add_argument("--host", help="address to listen on (default from config: 127.0.0.1)")
     intake.add_argument("--port", type=int, help="port (default from config: 8080)")

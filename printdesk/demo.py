@@ -25,6 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import trimesh
+from sqlalchemy.exc import OperationalError
 
 from core.config import Config
 from core.desk import Desk, open_desk
@@ -181,16 +182,32 @@ def _fill(desk: Desk, indexes: range, seed: int, anchor: datetime, offset: int,
     real_clock, counts = desk.now, Counter[str]()
     try:
         for start in range(0, len(indexes), BATCH):
-            # One transaction per BATCH jobs: short enough that another process's write waits
-            # well under the busy timeout, long enough that commits stop mattering.
-            with new_jobs_batch(desk):
-                for index in indexes[start:start + BATCH]:
-                    job, expired = _one_job(desk, index, seed, anchor, offset, pool_dir)
-                    counts[job.status.value] += 1
-                    counts["expired"] += expired
+            counts.update(_batch_of(desk, indexes[start:start + BATCH], seed, anchor, offset,
+                                    pool_dir))
     finally:
         desk.now = real_clock  # the simulated clock must never outlive the fill
     return counts
+
+
+def _batch_of(desk: Desk, indexes: range, seed: int, anchor: datetime, offset: int,
+              pool_dir: Path) -> Counter[str]:
+    """One transaction for BATCH jobs: short enough that another writer waits well under the
+    busy timeout, long enough that commits stop mattering. Another process's batch can still
+    hold the database longer than that on a busy PC: a batch refused at its start ("database
+    is locked") left nothing behind and is simply run again (its jobs are seeded by index)."""
+    for attempt in range(1, 7):
+        counts = Counter[str]()
+        try:
+            with new_jobs_batch(desk):
+                for index in indexes:
+                    job, expired = _one_job(desk, index, seed, anchor, offset, pool_dir)
+                    counts[job.status.value] += 1
+                    counts["expired"] += expired
+            return counts
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 6:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _target(rng: random.Random, index: int) -> tuple[Status, bool]:
