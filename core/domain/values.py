@@ -90,8 +90,27 @@ class Event:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
+class _Timing:
+    """The queue's time rules, shared by a full Job and its queue row (JobSummary)."""
+
+    reviewed: bool
+    status: Status
+    confirm_expires_at: datetime | None
+    status_changed_at: datetime | None
+
+    @property
+    def is_new(self) -> bool:
+        return not self.reviewed
+
+    def confirmation_expired(self, now: datetime) -> bool:
+        return confirmation_expired(self.status, self.confirm_expires_at, now)
+
+    def pickup_overdue(self, now: datetime, after_days: int) -> bool:
+        return pickup_overdue(self.status, self.status_changed_at, now, after_days)
+
+
 @dataclass(frozen=True, eq=False)
-class Job:
+class Job(_Timing):
     id: str
     short_id: str
     folder_name: str
@@ -124,15 +143,6 @@ class Job:
     status_changed_at: datetime | None = None
     quote_suggestion: Mapping[str, Any] | None = None
 
-    @property
-    def is_new(self) -> bool:
-        return not self.reviewed
-
-    def confirmation_expired(self, now: datetime) -> bool:
-        return confirmation_expired(self.status, self.confirm_expires_at, now)
-
-    def pickup_overdue(self, now: datetime, after_days: int) -> bool:
-        return pickup_overdue(self.status, self.status_changed_at, now, after_days)
 
     def __eq__(self, other: object) -> bool:
         # The job's own fields decide: a Changed (the job plus what an action did) equals the
@@ -145,7 +155,7 @@ class Job:
 
 
 @dataclass(frozen=True)
-class JobSummary:
+class JobSummary(_Timing):
     """What the queue shows of a job: enough for its row, its markers and its search, without
     the heavy parts (the model check, notes, history); the full Job is read when selected."""
 
@@ -170,15 +180,6 @@ class JobSummary:
     suggested_cost: str | None  # the quote suggestion's cost, "≈" in the queue
     estimate_failed: str | None  # the automatic estimate's error, flagged in the queue
 
-    @property
-    def is_new(self) -> bool:
-        return not self.reviewed
-
-    def confirmation_expired(self, now: datetime) -> bool:
-        return confirmation_expired(self.status, self.confirm_expires_at, now)
-
-    def pickup_overdue(self, now: datetime, after_days: int) -> bool:
-        return pickup_overdue(self.status, self.status_changed_at, now, after_days)
 
 
 def summary_of(job: Job) -> JobSummary:

@@ -5,6 +5,7 @@ volume), and a run in a scratch folder with a timeout and a memory cap."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -171,11 +172,9 @@ def run(argv: list[str], scratch: Path, timeout_s: int, memory_mb: int) -> str:
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
         if os.name == "posix":
             os.killpg(process.pid, signal.SIGKILL)
         else:
             process.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
     process.wait(30)
