@@ -27,11 +27,14 @@ from core.config.keys import check_base_url, keys_of
 from core.config.sections import (
     SECTIONS,
     TABLES,
+    Backup,
+    Cleanup,
     Database,
     Email,
     Intake,
     Lab,
     Limits,
+    Logs,
     Method,
     Paths,
     Pricing,
@@ -70,6 +73,9 @@ class Config:
     smtp: Smtp = field(default_factory=Smtp)
     email: Email = field(default_factory=Email)
     slicing: Slicing = field(default_factory=Slicing)
+    backup: Backup = field(default_factory=Backup)
+    cleanup: Cleanup = field(default_factory=Cleanup)
+    logs: Logs = field(default_factory=Logs)
     densities: Mapping[str, Decimal] = field(default_factory=lambda: parse_densities(None))
     methods: tuple[Method, ...] = ()
     printers: tuple[Printer, ...] = ()

@@ -122,6 +122,33 @@ class Slicing:
     cura_definitions: str = key("", text)  # CuraEngine: the folder with fdmprinter.def.json
 
 
+@dataclass(frozen=True)
+class Backup:
+    """Backups the worker makes on its own (SPEC §9): a dated archive of the database and the
+    storage folder, the newest `keep` kept."""
+
+    scheduled: bool = key(True, flag)
+    folder: str = key("", text)  # "": <data folder>/backups (better: another disk or a share)
+    every_hours: int = key(24, whole(1, 24 * 366))
+    keep: int = key(14, whole(1, 10_000))
+    warn_days: int = key(3, whole(1, 3650))  # the console warns when the newest is older
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    """Removing the folders of finished jobs older than [limits] retention_days; the rows and
+    their history stay. Off until the lab turns it on."""
+
+    scheduled: bool = key(False, flag)
+    every_hours: int = key(24, whole(1, 24 * 366))
+
+
+@dataclass(frozen=True)
+class Logs:
+    folder: str = key("", text)  # "": the platform's log folder for PrintDesk
+    max_mb: int = key(5, whole(1, 1024))  # one file's size before it rotates
+
+
 def _rates(value: Any, name: str) -> Mapping[str, Decimal]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{name}: expected a table like {{ Filament = \"0.10\" }}")
@@ -140,7 +167,8 @@ class Pricing:
 # [section] name -> its dataclass; the loader reads exactly these.
 SECTIONS: dict[str, type] = {"lab": Lab, "paths": Paths, "database": Database,
                              "limits": Limits, "intake": Intake, "pricing": Pricing,
-                             "smtp": Smtp, "email": Email, "slicing": Slicing}
+                             "smtp": Smtp, "email": Email, "slicing": Slicing,
+                             "backup": Backup, "cleanup": Cleanup, "logs": Logs}
 
 
 @dataclass(frozen=True)
