@@ -133,6 +133,8 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             menu.addAction(action)
             self.addAction(action)
+        # Backups, cleanup and reports add their entries here (each from its own module).
+        self.tools_menu = self.menuBar().addMenu("&Tools")
         find = QAction("Find", self)
         find.setShortcut(QKeySequence.StandardKey.Find)
         find.triggered.connect(lambda: (self.search.setFocus(), self.search.selectAll()))
