@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -76,9 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = command("demo", "Fill the data folder with realistic sample jobs to try the console.",
                    cmd_demo)
     demo.add_argument("--jobs", type=int, default=60, help="how many jobs (default 60)")
-    demo.add_argument("--workers", type=int, default=1,
-                      help="processes filling in parallel (default 1; their transactions "
-                           "take turns, so more gain little)")
+    demo.add_argument("--workers", type=int, default=0,
+                      help="processes filling in parallel (default 0: one per processor, "
+                           "at most 4)")
     intake = command("intake", "Serve the students' intake web page (waitress).", cmd_intake)
     intake.add_argument("--host", help="address to listen on (default from config: 127.0.0.1)")
     intake.add_argument("--port", type=int, help="port (default from config: 8080)")
@@ -309,7 +310,8 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
         init_desk(config, None).close()
     desk = open_desk(config)
     try:
-        report = fill_demo(desk, args.jobs, workers=max(1, min(args.workers, 16)))
+        workers = args.workers or min(os.cpu_count() or 1, 4)
+        report = fill_demo(desk, args.jobs, workers=max(1, min(workers, 16)))
     finally:
         desk.close()
     print(f"Added {report.jobs} sample jobs to {config.data_dir} in {report.seconds:.0f} s:")

@@ -3,12 +3,14 @@ and benchmarks have something to chew on.
 
 Every job goes through the real workflow service (submit, approve, confirm, ...) with the desk's
 clock replaced by a simulated one, so each demo job is a correct job (folder, metadata.json, full
-event history) spread over the past ~8 weeks; nothing writes rows or folders directly. The jobs
-are written in batches of new jobs (core.jobs.unit.new_jobs_batch): BATCH jobs per transaction,
-each folder moved and its metadata.json written once instead of after every action — about
-21 ms per job on 2 shared cores (10,000 jobs in ~3.5 min, was ~7.5 min). `workers` > 1 runs
-the same in several processes, but the batches' transactions take turns, so it gains little.
-While a fill runs, the desk's clock is simulated: don't share that Desk with live threads.
+event history) spread over the past ~8 weeks. The jobs are made in batches of new jobs
+(core.jobs.batch.new_jobs_batch): the workflow's own declarations run on rows kept in memory,
+and each batch of BATCH jobs is written with a few bulk inserts, each folder moved and its
+metadata.json written once (tests/test_demo.py checks the result equals making every action
+its own unit). About 8 ms of processor time per job; `workers` processes fill at once (their
+batches overlap except for the short write at the end of each), so 10,000 jobs take well
+under 90 s on two cores (was ~7.5 min). While a fill runs, the desk's clock is simulated:
+don't share that Desk with live threads.
 """
 
 from __future__ import annotations
@@ -23,16 +25,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import trimesh
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core.config import Config
 from core.desk import Desk, open_desk
 from core.domain import defaults, naming, tokens
 from core.domain.statuses import ACTIVE_STATUSES, Status
 from core.domain.values import Job, SubmissionForm, Upload
-from core.jobs.unit import active_batch, new_jobs_batch
+from core.jobs.batch import new_jobs_batch
+from core.jobs.unit import active_batch
 from storage.tables import JobRow
 
 FIRST = tuple(", ".join((
@@ -146,8 +150,11 @@ def _write_pool(folder: Path) -> None:
         (folder / f"{name}.stl").write_bytes(mesh.export(file_type="stl"))
 
 
-def fill_demo(desk: Desk, jobs: int, seed: int = 1, workers: int = 1) -> DemoReport:
-    """Add `jobs` sample jobs; the same seed gives the same students, models and timeline."""
+def fill_demo(desk: Desk, jobs: int, seed: int = 1, workers: int = 1,
+              batched: bool = True) -> DemoReport:
+    """Add `jobs` sample jobs; the same seed gives the same students, models and timeline.
+    `batched=False` makes each action its own unit, as staff and students do (slow; the tests
+    compare both ways)."""
     started = time.perf_counter()
     anchor = desk.now()
     offset = sum(desk.queries.counts().values())  # a second fill gets fresh email addresses
@@ -155,7 +162,9 @@ def fill_demo(desk: Desk, jobs: int, seed: int = 1, workers: int = 1) -> DemoRep
     with tempfile.TemporaryDirectory(prefix="printdesk-demo-") as tmp:
         pool_dir = Path(tmp)
         _write_pool(pool_dir)
-        if workers == 1:
+        if not batched:
+            counts = _fill_one_by_one(desk, range(jobs), seed, anchor, offset, pool_dir)
+        elif workers == 1:
             counts = _fill(desk, range(jobs), seed, anchor, offset, pool_dir)
         else:
             tasks = [(desk.config, desk.machine, range(k, jobs, workers), seed, anchor, offset,
@@ -180,17 +189,31 @@ def _worker(config: Config, machine: str, indexes: range, seed: int, anchor: dat
 def _fill(desk: Desk, indexes: range, seed: int, anchor: datetime, offset: int,
           pool_dir: Path) -> Counter[str]:
     real_clock, counts = desk.now, Counter[str]()
+    analyses: dict[Any, Any] = {}  # each pool file checked once per printer, not per job
     try:
         for start in range(0, len(indexes), BATCH):
             counts.update(_batch_of(desk, indexes[start:start + BATCH], seed, anchor, offset,
-                                    pool_dir))
+                                    pool_dir, analyses))
     finally:
         desk.now = real_clock  # the simulated clock must never outlive the fill
     return counts
 
 
+def _fill_one_by_one(desk: Desk, indexes: range, seed: int, anchor: datetime, offset: int,
+                     pool_dir: Path) -> Counter[str]:
+    real_clock, counts = desk.now, Counter[str]()
+    try:
+        for index in indexes:
+            job, expired = _one_job(desk, index, seed, anchor, offset, pool_dir)
+            counts[job.status.value] += 1
+            counts["expired"] += expired
+    finally:
+        desk.now = real_clock
+    return counts
+
+
 def _batch_of(desk: Desk, indexes: range, seed: int, anchor: datetime, offset: int,
-              pool_dir: Path) -> Counter[str]:
+              pool_dir: Path, analyses: dict[Any, Any]) -> Counter[str]:
     """One transaction for BATCH jobs: short enough that another writer waits well under the
     busy timeout, long enough that commits stop mattering. Another process's batch can still
     hold the database longer than that on a busy PC: a batch refused at its start ("database
@@ -198,7 +221,7 @@ def _batch_of(desk: Desk, indexes: range, seed: int, anchor: datetime, offset: i
     for attempt in range(1, 7):
         counts = Counter[str]()
         try:
-            with new_jobs_batch(desk):
+            with new_jobs_batch(desk, analyses):
                 for index in indexes:
                     job, expired = _one_job(desk, index, seed, anchor, offset, pool_dir)
                     counts[job.status.value] += 1
@@ -206,6 +229,9 @@ def _batch_of(desk: Desk, indexes: range, seed: int, anchor: datetime, offset: i
             return counts
         except OperationalError as exc:
             if "locked" not in str(exc) or attempt == 6:
+                raise
+        except IntegrityError:  # another process's batch took one of this batch's short ids
+            if attempt == 6:
                 raise
     raise AssertionError("unreachable")
 
@@ -363,7 +389,10 @@ def _token(desk: Desk, job: Job) -> str:
     """The token from the student's emailed link, as the intake would receive it (read in the
     batch's own transaction: the job is not committed yet)."""
     batch = active_batch()
-    assert batch is not None
-    row = batch.session.get(JobRow, job.id)
+    if batch is not None:
+        row = batch.rows.get(job.id)
+    else:
+        with desk.db.read() as session:
+            row = session.get(JobRow, job.id)
     assert row is not None and row.confirm_nonce, "a pending job has a live confirmation link"
     return tokens.confirm_token(desk.secret, job.id, row.confirm_nonce)

@@ -41,7 +41,7 @@ class LockTimeout(StoreError):
     """Another process held a job's lock for longer than the store waits."""
 
 
-# Off only inside a batch of new jobs (core.jobs.unit.new_jobs_batch): a batch that fails or is
+# Off only inside a batch of new jobs (core.jobs.batch.new_jobs_batch): a batch that fails or is
 # cut short leaves nothing worth keeping, and the fsyncs were its largest single cost.
 _durable: ContextVar[bool] = ContextVar("printdesk_durable", default=True)
 

@@ -128,3 +128,54 @@ def test_worker_processes_make_the_same_jobs(tmp_path) -> None:
         assert desk.now is utcnow
     finally:
         desk.close()
+
+
+def _picture(desk: Desk) -> list[tuple[object, ...]]:
+    """Everything a fill wrote, without what is random by design (ids, short ids, tokens)."""
+    from sqlalchemy import select
+
+    from storage.tables import EventRow, JobRow, OutboxRow, TaskRow
+
+    random_columns = {"id", "short_id", "folder_name", "upload_file", "authoritative_file",
+                      "confirm_nonce", "metadata_version"}
+    picture = []
+    with desk.db.read() as session:
+        for row in session.scalars(select(JobRow).order_by(JobRow.submitted_at)):
+            columns = {c.key: getattr(row, c.key) for c in JobRow.__table__.columns
+                       if c.key not in random_columns}
+            events = [(e.type, e.at, e.actor, e.machine, e.details) for e in session.scalars(
+                select(EventRow).where(EventRow.job_id == row.id).order_by(EventRow.id))]
+            mail = [(m.kind, m.to_addr, m.subject.replace(row.short_id.upper(), "<ref>"), m.state,
+                     m.created_at) for m in
+                    session.scalars(select(OutboxRow).where(OutboxRow.job_id == row.id)
+                                    .order_by(OutboxRow.id))]
+            tasks = sorted((t.kind, t.state, t.due_at) for t in session.scalars(
+                select(TaskRow).where(TaskRow.job_id == row.id)))
+            folder = desk.store.job_dir(row.status, row.folder_name)
+            document = desk.store.read_metadata(folder)
+            assert document["job"]["version"] == row.version == row.metadata_version
+            assert [e["type"] for e in document["events"]] == [e[0] for e in events]
+            files = sorted(p.name.replace(row.folder_name, "<name>") for p in folder.iterdir())
+            picture.append((columns, events, mail, tasks, files))
+    return picture
+
+
+def test_batches_make_the_same_jobs_as_one_action_at_a_time(tmp_path) -> None:
+    """The batched fill (rows in memory, bulk inserts) against every action as its own unit:
+    same rows, events, emails, tasks and folders for the same seed and clock."""
+    pictures, fixed = [], utcnow()
+    for batched in (True, False):
+        config = load_config(data_dir=tmp_path / str(batched), env={})
+        init_desk(config, PASSWORD).close()
+        desk = open_desk(config, machine="demo-pc")
+        desk.now = lambda: fixed  # one anchor for both fills
+        try:
+            report = fill_demo(desk, 60, seed=5, batched=batched)
+            assert desk.recovery.run(repair=False, deep=True) == []
+            pictures.append((dict(report.by_status), _picture(desk)))
+        finally:
+            desk.close()
+    assert pictures[0][0] == pictures[1][0]
+    assert len(pictures[0][1]) == 60
+    for batched, single in zip(pictures[0][1], pictures[1][1], strict=True):
+        assert batched == single

@@ -188,7 +188,7 @@ def test_a_batch_of_new_jobs_lands_whole_or_not_at_all(desk) -> None:
     folder moved and its metadata.json written once."""
     import json
 
-    from core.jobs.unit import new_jobs_batch
+    from core.jobs.batch import new_jobs_batch
     from core.ops.recovery import Recovery
 
     def folders() -> list[str]:

@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from email.utils import make_msgid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -38,7 +37,7 @@ from core.domain.errors import ConcurrencyError, JobNotFound, StorageError, Tran
 from core.domain.statuses import TRANSITIONS, Action, Actor, Status
 from core.domain.values import Event, Job
 from core.jobs.records import event_value, job_value, metadata_document
-from storage.filestore import STAGING, StoreError, relaxed_durability
+from storage.filestore import STAGING, StoreError
 from storage.tables import EventRow, JobRow, OutboxRow, TaskRow
 
 if TYPE_CHECKING:
@@ -112,12 +111,15 @@ class Draft:
             row.metadata_version = 1
         if row.status_changed_at is None:
             row.status_changed_at = row.submitted_at
-        self.session.add(row)
+        self._keep(row)
         self.row = row
         if from_staging:
             self.source = STAGING
         self.target = row.status
         return row
+
+    def _keep(self, row: JobRow) -> None:
+        self.session.add(row)
 
     def adopt(self, values: dict[str, Any], found_in: str) -> JobRow:
         """A job rebuilt from its metadata.json (its version kept as written)."""
@@ -177,9 +179,13 @@ class Draft:
         self.session.add_all(TaskRow(job_id=self.job_id, kind=kind, state="queued", attempts=0,
                                      due_at=now, created_at=now) for kind in self._tasks)
         self.session.flush()
+        return self._changed()
+
+    def _changed(self) -> Changed:
+        assert self.row is not None
         moved = (self.source, self.target) if (self.source and self.target
                                                 and self.source != self.target) else None
-        job = job_value(row)
+        job = job_value(self.row)
         return Changed(**{f.name: getattr(job, f.name) for f in fields(Job)},
                        previous_version=self.previous_version,
                        effects=Effects(tuple(event_value(e) for e in self._events),
@@ -302,87 +308,20 @@ def write_metadata(ctx: Context, job_id: str) -> None:
         )
 
 
-# --- many new jobs at once -------------------------------------------------------------------
+# --- many new jobs at once (core.jobs.batch) ----------------------------------------------
 
-class NewJobsBatch:
-    """Sample data (`printdesk demo`): many new jobs, each walked through its actions by the
-    real workflow, in one transaction. The same declarations and rules run on one shared
-    session; each job's folder is renamed into Uploaded/ when it is submitted (outside any
-    other job's way: the job is new) and, before the commit, moved once to its final status
-    with its metadata.json written once. Only jobs created in the batch may change in it, so
-    a failed batch removes its folders and leaves the data folder as it was."""
+class BatchRunner(Protocol):
+    ctx: Context
 
-    def __init__(self, ctx: Context, session: Session) -> None:
-        self.ctx, self.session = ctx, session
-        self.created: dict[str, tuple[str, str]] = {}  # job id -> (folder name, status folder)
-
-    def run(self, job_id: str, declare: Declare, prepare: Callable[[], None] | None) -> Changed:
-        if prepare is not None:
-            prepare()
-        draft = Draft(self.ctx, self.session, job_id)
-        declare(draft)
-        result = draft._flush()
-        if result.effects.moved and result.effects.moved[0] == STAGING:
-            target = result.effects.moved[1]
-            self.ctx.store.adopt_staging(job_id, target, result.folder_name)
-            self.created[job_id] = (result.folder_name, target)
-        elif job_id not in self.created:
-            raise RuntimeError("a batch only changes the jobs it created")
-        if result.effects.removed:
-            raise RuntimeError("a batch does not remove files")
-        return result
-
-    def finish(self) -> None:
-        """Every folder to its status and its metadata.json written, then (by the caller's
-        transaction) the commit; metadata_version says the files match."""
-        self.session.flush()
-        if not self.created:
-            return
-        ids = list(self.created)
-        rows = {r.id: r for r in self.session.scalars(select(JobRow).where(JobRow.id.in_(ids)))}
-        events: dict[str, list[EventRow]] = {job_id: [] for job_id in ids}
-        for event in self.session.scalars(select(EventRow).where(EventRow.job_id.in_(ids))
-                                          .order_by(EventRow.id)):
-            events[event.job_id].append(event)
-        store = self.ctx.store
-        for job_id, (name, folder) in self.created.items():
-            row = rows[job_id]
-            if row.status != folder:
-                store.move(name, folder, row.status)
-                self.created[job_id] = (name, row.status)
-            store.write_metadata(store.job_dir(row.status, name), metadata_document(row, events[job_id]))
-        table = JobRow.__table__
-        # Core, not the ORM: bookkeeping must not bump the optimistic-concurrency version.
-        self.session.execute(
-            update(table).where(table.c.id == bindparam("job_id"))
-            .values(metadata_version=bindparam("written")),
-            [{"job_id": job_id, "written": rows[job_id].version} for job_id in ids])
-
-    def discard(self) -> None:
-        for name, folder in self.created.values():
-            shutil.rmtree(self.ctx.store.job_dir(folder, name), ignore_errors=True)
+    def run(self, job_id: str, declare: Declare, prepare: Callable[[], None] | None
+            ) -> Changed: ...
 
 
-_batch: ContextVar[NewJobsBatch | None] = ContextVar("printdesk_new_jobs_batch", default=None)
+_batch: ContextVar[Any] = ContextVar("printdesk_new_jobs_batch", default=None)
 
 
-@contextmanager
-def new_jobs_batch(ctx: Context) -> Iterator[NewJobsBatch]:
-    """Run the units inside the block as one batch of new jobs (see NewJobsBatch)."""
-    with ctx.db.write() as session, relaxed_durability():
-        batch = NewJobsBatch(ctx, session)
-        token = _batch.set(batch)
-        try:
-            yield batch
-            batch.finish()
-        except BaseException:
-            batch.discard()
-            raise
-        finally:
-            _batch.reset(token)
-
-
-def active_batch() -> NewJobsBatch | None:
+def active_batch() -> Any:
+    """The batch of new jobs (core.jobs.batch.NewJobsBatch) this thread is inside, if any."""
     return _batch.get()
 
 
