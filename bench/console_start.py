@@ -48,7 +48,7 @@ def prepare(folder: Path, jobs: int) -> None:
     if jobs:
         desk = open_desk(config)
         started = time.perf_counter()
-        fill_demo(desk, jobs)
+        fill_demo(desk, jobs, workers=min(os.cpu_count() or 1, 4))
         print(f"filled {jobs} jobs in {time.perf_counter() - started:.1f} s")
         desk.close()
 

@@ -29,6 +29,12 @@ HEADERS = ("", "", "Student", "Standard name", "Submitted", "Age", "Printer", "C
 JOB_ROLE = Qt.ItemDataRole.UserRole + 1  # the JobSummary of the row
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a sortable key for the column
 AGE_HOURS_ROLE = Qt.ItemDataRole.UserRole + 5
+_R = Qt.ItemDataRole
+_FONT, _ALIGNMENT, _DECORATION = int(_R.FontRole), int(_R.TextAlignmentRole), int(_R.DecorationRole)
+_ANSWERED = frozenset(int(r) for r in (
+    JOB_ROLE, SORT_ROLE, AGE_HOURS_ROLE, _R.DisplayRole, _R.DecorationRole, _R.BackgroundRole,
+    _R.ForegroundRole, _R.FontRole, _R.ToolTipRole, _R.TextAlignmentRole))
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 # Under 24 h, 24–48 h, 48–72 h, over 72 h: calm to urgent (text stays readable on each).
 AGE_COLOURS = ("#d8f0dc", "#fff2b3", "#ffd8a8", "#f6c1c1")
@@ -59,6 +65,9 @@ class JobTableModel(QAbstractTableModel):
         self.tz = tz
         self.clock = clock or (lambda: datetime.now(UTC))
         self._all: dict[str, JobSummary] = {}  # the tab's rows, shown or filtered out
+        # The tab's rows in sort order, kept between keystrokes: a search then only filters
+        # (sorting 20,000 rows in Python for every keystroke cost more than the search).
+        self._order: list[JobSummary] | None = None
         self._jobs: list[JobSummary] = []  # shown, in order
         self._row_of: dict[str, int] = {}
         self._filter: frozenset[str] | None = None
@@ -76,6 +85,7 @@ class JobTableModel(QAbstractTableModel):
     def set_rows(self, jobs: Sequence[JobSummary]) -> None:
         """The tab's rows, all of them (the search filter still applies)."""
         self._all = {job.id: job for job in jobs}
+        self._order = None
         self._rebuild()
 
     def set_filter(self, ids: Collection[str] | None) -> None:
@@ -85,15 +95,17 @@ class JobTableModel(QAbstractTableModel):
 
     def _rebuild(self) -> None:
         self.beginResetModel()
-        shown = self._all.values() if self._filter is None else [
-            j for j in self._all.values() if j.id in self._filter]
-        self._jobs = self._sorted(shown)
+        if self._order is None:
+            self._order = self._sorted(self._all.values())
+        self._jobs = list(self._order) if self._filter is None else [
+            j for j in self._order if j.id in self._filter]
         self._index_rows()
         self.endResetModel()
 
     def upsert(self, jobs: Sequence[JobSummary]) -> None:
         """Update the rows of these jobs, adding the ones not there yet (kept in order)."""
         added = []
+        self._order = None
         for job in jobs:
             self._all[job.id] = job
             if not self.update_job(job) and (self._filter is None or job.id in self._filter):
@@ -111,6 +123,7 @@ class JobTableModel(QAbstractTableModel):
         """Jobs that left this tab (a status change elsewhere)."""
         for job_id in job_ids:
             self._all.pop(job_id, None)
+            self._order = None
             row = self._row_of.get(job_id)
             if row is None:
                 continue
@@ -125,12 +138,14 @@ class JobTableModel(QAbstractTableModel):
         if row is None:
             return False
         self._all[job.id] = job
+        self._order = None  # its place in the order may have changed
         self._jobs[row] = job
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
         return True
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._sort_column, self._sort_order = column, order
+        self._order = None
         self.layoutAboutToBeChanged.emit()
         old = {job.id: row for row, job in enumerate(self._jobs)}
         self._jobs = self._sorted(self._jobs)
@@ -195,11 +210,20 @@ class JobTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._jobs):
+        # Called for every role of every visible cell at each repaint: roles this model never
+        # answers return before any work, and the clock is read only for roles that need it.
+        if role not in _ANSWERED or not index.isValid() \
+                or not 0 <= index.row() < len(self._jobs):
             return None
         job, column = self._jobs[index.row()], index.column()
         if role == JOB_ROLE:
             return job
+        if role == _FONT:
+            return self._bold if job.is_new else None
+        if role == _ALIGNMENT:
+            return _RIGHT if column == COL_COST else None
+        if role == _DECORATION:
+            return self._thumbs.get(job.id, self._placeholder) if column == COL_THUMB else None
         now = self.clock()
         hours = max(0.0, (now - job.submitted_at).total_seconds() / 3600)
         if role == AGE_HOURS_ROLE:
@@ -208,8 +232,6 @@ class JobTableModel(QAbstractTableModel):
             return self._display(job, column, hours, now)
         if role == SORT_ROLE:
             return self._sort_key(job, column, hours)
-        if role == Qt.ItemDataRole.DecorationRole and column == COL_THUMB:
-            return self._thumbs.get(job.id, self._placeholder)
         if role == Qt.ItemDataRole.BackgroundRole and column == COL_AGE and \
                 job.status in STAFF_WAITING:
             # Urgency colours only where the next step is the staff's own.
@@ -218,12 +240,8 @@ class JobTableModel(QAbstractTableModel):
                 (column == COL_NEW and self._late(job, now))
                 or (column == COL_COST and job.estimate_failed)):
             return QBrush(QColor("#a4001d"))
-        if role == Qt.ItemDataRole.FontRole and job.is_new:
-            return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(job, column, now)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_COST:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def _late(self, job: JobSummary, now: datetime) -> bool:
