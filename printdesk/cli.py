@@ -19,7 +19,7 @@ from core.domain.errors import (
     StorageError,
     ValidationError,
 )
-from core.ops.logsetup import setup_logging
+from core.ops.logsetup import kind_for, setup_logging
 
 OK, PROBLEMS, USAGE, NOT_READY, REFUSED = 0, 1, 2, 3, 4
 
@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE
     try:
         if config.data_dir.is_dir():  # never create a data folder just to log into it
-            setup_logging(config.data_dir, args.verbose)
+            setup_logging(config, kind_for(args.command), args.verbose)
         return int(args.run(args, config))
     except ValidationError as exc:
         for message in exc.errors.values():

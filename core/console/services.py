@@ -23,6 +23,7 @@ from core.console.slicers import (
 )
 from core.desk import Desk
 from core.domain.values import Job
+from core.ops import activity
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,13 @@ class ConsoleServices:
         # Same choice as the launch made (configured program first, then detected ones).
         argv = choose_slicer(job_file(self.desk, job), self.settings.slicers, detected)
         name = next((s.name for s in detected if s.executable == argv), Path(argv[-1]).name)
+        activity.launched("slicer", " ".join(argv), pid, job)
         return Launched(name, pid)
 
     def show_in_folder(self, job: Job) -> Launched:
-        return Launched("the file manager", show_job_in_folder(self.desk, job))
+        pid = show_job_in_folder(self.desk, job)
+        activity.launched("file manager", "the file manager", pid, job)
+        return Launched("the file manager", pid)
 
     def launch_problem(self, launched: Launched) -> str | None:
         """Asked EARLY_EXIT_S after a launch: what went wrong if the program gave up at once."""

@@ -28,6 +28,7 @@ from core.jobs.kept import is_spool, keep
 from core.jobs.unit import ESTIMATE_TASK, THUMBNAIL_TASK, Draft, active_batch, run_unit
 from core.mesh.analysis import ModelRejected, analyse_model
 from core.mesh.budget import analysis_memory
+from core.ops import activity
 from storage.filestore import StoreError, fsync
 from storage.tables import JobRow
 
@@ -168,6 +169,8 @@ def submit(desk: Context, form: SubmissionForm, upload: Upload, *,
     finally:
         if upload.owned and not kept:
             upload.path.unlink(missing_ok=True)
+    if active_batch() is None:  # a batch is sample data (`printdesk demo`), not a student's
+        activity.submitted(job)
     return SubmitResult(job=job, status_token=tokens.status_token(desk.secret, job.id))
 
 

@@ -37,6 +37,7 @@ from core.domain.errors import ConcurrencyError, JobNotFound, StorageError, Tran
 from core.domain.statuses import TRANSITIONS, Action, Actor, Status
 from core.domain.values import Event, Job
 from core.jobs.records import event_value, job_value, metadata_document
+from core.ops import activity
 from storage.filestore import STAGING, StoreError
 from storage.tables import EventRow, JobRow, OutboxRow, TaskRow
 
@@ -336,6 +337,7 @@ def transition(ctx: Context, job_id: str, action: Action, *, expected_version: i
     """A staff or student action on an existing job, checked against the transition table:
     `apply(draft, row)` changes the row (and may add effects) and returns the event's details."""
     rule = TRANSITIONS[action]
+    before: list[str] = []  # the status the job had, for the log line
 
     def declare(draft: Draft) -> None:
         row = draft.load()
@@ -344,10 +346,15 @@ def transition(ctx: Context, job_id: str, action: Action, *, expected_version: i
         source = Status(row.status)
         if source not in rule.sources:
             raise TransitionRefused(row.short_id, source.value, rule.label)
+        before[:] = [source.value]
         details = apply(draft, row)
         if (actor or rule.actor) is Actor.STAFF and action is not Action.MARK_UNREVIEWED:
             row.reviewed = True  # whoever acts on a job has looked at it: it is not NEW
         draft.set_status(target or rule.target or source)
         draft.event(event_type or action.value, actor or rule.actor, details)
 
-    return run_unit(ctx, job_id, declare)
+    changed = run_unit(ctx, job_id, declare)
+    if active_batch() is None:  # a batch is sample data (`printdesk demo`), not the desk's work
+        activity.acted(changed, event_type or action.value, (actor or rule.actor).value,
+                       before[0], changed.status.value)
+    return changed

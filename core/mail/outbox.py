@@ -24,6 +24,7 @@ from core.jobs.unit import new_message_id
 from core.mail import sender
 from core.mail.render import render
 from core.mail.settings import email_ready, password_of, smtp_settings
+from core.ops import activity
 from storage.tables import JobRow, OutboxRow
 
 if TYPE_CHECKING:
@@ -100,16 +101,24 @@ def send_due(ctx: Context, limit: int = 50) -> int:
             with ctx.db.write() as session:
                 session.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(
                     last_error=error, **({"state": FAILED} if dead else {})))
-            log.warning("email %s (%s to %s) %s after attempt %d: %s", row.id, row.kind,
-                        row.to_addr, "failed for good" if dead else "not sent", row.attempts,
-                        error)
+            activity.email_failed(row.id, row.kind, _job_ref(ctx, row.job_id), row.to_addr,
+                                  row.attempts, dead, error)
             continue
         with ctx.db.write() as session:
             session.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(
                 state=SENT, sent_at=ctx.now(), last_error=None))
-        log.info("email %s (%s, job %s) sent to %s", row.id, row.kind, row.job_id, row.to_addr)
+        activity.email_sent(row.id, row.kind, _job_ref(ctx, row.job_id), row.to_addr)
         sent += 1
     return sent
+
+
+def _job_ref(ctx: Context, job_id: str | None) -> str | None:
+    """The job's reference as staff know it, for the log line."""
+    if job_id is None:
+        return None
+    with ctx.db.read() as session:
+        ref = session.scalar(select(JobRow.short_id).where(JobRow.id == job_id))
+    return ref.upper() if ref else job_id
 
 
 def retry(ctx: Context, message_id: int) -> None:
@@ -208,7 +217,9 @@ def send_test(ctx: Context, smtp: Smtp, password: str, to: str) -> None:
     try:
         sender.send(smtp, password, email)
     except Exception as exc:
+        activity.test_email(to, sender.describe(exc))
         raise EmailError(f"The test email was not sent: {sender.describe(exc)}") from exc
+    activity.test_email(to, None)
 
 
 class EmailError(PrintDeskError):

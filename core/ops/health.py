@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 
 from core.desk import Desk
+from core.ops.logsetup import log_dir
 from storage.migrate import current_revision, head_revision
 
 
@@ -41,4 +42,5 @@ def run_checks(desk: Desk) -> list[Check]:
     checks.append(Check("staff password", True,
                         "set" if desk.has_password() else "not set yet: the console asks for it "
                         "on first start (or run `printdesk password`)"))
+    checks.append(Check("logs", True, str(log_dir(config))))
     return checks

@@ -104,11 +104,12 @@ def _record(ctx: Context, job_id: str, value: dict[str, Any], failed: bool,
         draft.event(Action.ESTIMATE.value, Actor.SYSTEM, {"failed": failed, **event})
 
     try:
-        run_unit(ctx, job_id, declare)
+        ref = run_unit(ctx, job_id, declare).short_id.upper()
     except Unchanged:
+        log.info("automatic estimate for job %s not kept: staff's sliced file came first", job_id)
         return
     if failed:
-        log.warning("automatic estimate for job %s failed: %s", job_id, value["error"])
+        log.warning("automatic estimate for job %s (%s) failed: %s", ref, job_id, value["error"])
     else:
-        log.info("automatic estimate for job %s: %s", job_id, value["text"])
+        log.info("automatic estimate for job %s (%s): %s", ref, job_id, value["text"])
 
