@@ -33,6 +33,7 @@ from desktop.controller import ActionController
 from desktop.detail import DetailPane
 from desktop.detail_loader import DetailLoader
 from desktop.icon import app_icon
+from desktop.intake_status import install as show_intake_status
 from desktop.live import LiveUpdates, Notifier
 from desktop.lock import IdleWatcher, LockScreen
 from desktop.outbox_view import OutboxPanel
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         self.worker_timer.timeout.connect(self.refresh)
         self._connect()
         self.lock()
+        show_intake_status(self)  # says when the students' intake is down, offers to start it
 
     # --- building ---------------------------------------------------------------------------
 

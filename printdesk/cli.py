@@ -150,7 +150,7 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
     # The password is checked before anything is created: a refused init leaves nothing behind.
     desk = init_desk(config, password)
     desk.close()
-    setup_logging(config.data_dir, args.verbose)
+    setup_logging(config, kind_for(args.command), args.verbose)
     config = setup_address(args, config, interactive=sys.stdin.isatty() and not args.password_stdin)
     print(f"PrintDesk data folder ready: {config.data_dir}")
     print(f"  database: {_safe(config.database_url)}")
@@ -239,25 +239,20 @@ def cmd_rebuild(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_default(args: argparse.Namespace, config: Config) -> int:
-    """`printdesk` alone: set up the data folder if needed, make sure the intake is serving,
-    and open the console (which asks for the staff password on first start)."""
+    """`printdesk` alone: set up the data folder if needed and open the console (which asks for
+    the staff password on first start). The intake is not the console's: it runs as a service
+    or on its own, and the console offers to start one when none answers; quitting the console
+    leaves it serving."""
     from core.desk import init_desk
-    from printdesk.launcher import ensure_intake
 
     if not config.data_dir.exists():
         init_desk(config, None).close()
         print(f"Created the PrintDesk data folder {config.data_dir}")
-        setup_logging(config.data_dir, args.verbose)
+        setup_logging(config, kind_for(args.command), args.verbose)
         config = setup_address(args, config, interactive=False)
         print(f"Students reach the intake at {config.base_url}/ (change it in "
               f"{config.config_target}, [intake] base_url)")
-    intake = ensure_intake(config, data=args.data, config_file=args.config)
-    try:
-        return cmd_console(args, config)
-    finally:
-        if intake is not None:
-            intake.terminate()
-            intake.wait(timeout=30)
+    return cmd_console(args, config)
 
 
 def cmd_read_sliced(args: argparse.Namespace, config: Config) -> int:
