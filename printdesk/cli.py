@@ -4,6 +4,7 @@ configuration, 3 not initialised or storage unreachable, 4 refused (would lose d
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import multiprocessing
 import os
@@ -320,7 +321,17 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 def cmd_intake(args: argparse.Namespace, config: Config) -> int:
     from intake.serve import serve
 
-    serve(config, args.host, args.port, worker=not args.no_worker)
+    try:
+        serve(config, args.host, args.port, worker=not args.no_worker)
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
+            raise
+        host = args.host or config.intake.host
+        port = args.port or config.intake.port
+        print(f"printdesk: cannot listen on {host}:{port}: {exc.strerror}. Another program "
+              "(or another intake) uses that port, or the address is not this PC's; choose "
+              "another with --port or [intake] port.", file=sys.stderr)
+        return NOT_READY
     return OK
 
 

@@ -168,6 +168,20 @@ def test_intake_command_serves_and_prints_its_address(desk) -> None:
         server.wait(timeout=30)
 
 
+def test_intake_on_a_taken_port_says_so_without_a_traceback(desk) -> None:
+    data = str(desk.config.data_dir)
+    desk.close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = printdesk("intake", "--data", data, "--host", "127.0.0.1", "--port", str(port),
+                           "--no-worker")
+    assert result.returncode == 3
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_demo_fills_a_fresh_folder_with_every_status(tmp_path: Path) -> None:
     data = tmp_path / "demo"
     result = printdesk("demo", "--data", str(data), "--jobs", "12")
