@@ -130,3 +130,19 @@ def test_new_and_expired_markers(qapp, desk) -> None:
     assert model.index(0, COL_NEW).data() == "EXPIRED"
     assert "expired" in model.index(0, COL_NEW).data(Qt.ItemDataRole.ToolTipRole)
     assert model.index(0, 0).data(JOB_ROLE) == late
+
+
+def test_a_held_cell_follows_its_job_through_a_sort_and_a_new_row(qapp, desk) -> None:
+    """The selection and current cell stay on their job when the rows reorder (a sort, a new
+    submission arriving), without remapping every cell of a large tab."""
+    from PySide6.QtCore import QPersistentModelIndex
+
+    model = JobTableModel(CHICAGO)
+    jobs = sample(desk)
+    model.set_rows(jobs[:5])
+    held = QPersistentModelIndex(model.index(model.row_of(jobs[2].id), COL_NAME))
+    model.sort(COL_NAME, Qt.SortOrder.DescendingOrder)
+    assert held.row() == model.row_of(jobs[2].id) and held.column() == COL_NAME
+    assert held.data() == "Cy Dove"
+    model.upsert([jobs[5]])  # Flo Gray sorts first, descending: every row moves down
+    assert model.row_of(jobs[5].id) == 0 and held.data() == "Cy Dove"

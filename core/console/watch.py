@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 QUIET_NAMES = {"thumbnail.png"}
+FOLLOW_UP_S, FOLLOW_UPS = 0.1, 10
 
 
 class _Hint(FileSystemEventHandler):
@@ -91,15 +92,21 @@ class ChangeWatcher:
             return None
 
     def _run(self) -> None:
+        soon = 0  # quick looks left after a hint
         while not self._stop.is_set():
-            hinted = self._wake.wait(self.interval)
+            hinted = self._wake.wait(FOLLOW_UP_S if soon else self.interval)
             self._wake.clear()
             if self._stop.is_set():
                 return
             marker = self._read_marker()
             if self.on_check is not None:
                 self.on_check(marker is not None)
-            if hinted or (marker is not None and marker != self._marker):
+            changed = marker is not None and marker != self._marker
+            # A job's folder appears a moment before its transaction commits (core.jobs.unit),
+            # so a hint often finds the database unchanged: look again soon, not an interval
+            # later (at 50,000 jobs that wait was most of a new job's way to the screen).
+            soon = FOLLOW_UPS if hinted and not changed else (0 if changed else max(0, soon - 1))
+            if hinted or changed:
                 self._marker = marker if marker is not None else self._marker
                 try:
                     self.on_change()

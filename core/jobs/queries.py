@@ -31,9 +31,12 @@ SUMMARY_COLUMNS = (
 )
 
 
+_STATUS = {s.value: s for s in Status}  # Status(value) costs ~10 µs a row at 5,000 rows
+
+
 def _summary(r: Any) -> JobSummary:
     suggested = r.quote_suggestion or {}
-    return JobSummary(r.id, r.short_id, r.folder_name, Status(r.status), r.version,
+    return JobSummary(r.id, r.short_id, r.folder_name, _STATUS[r.status], r.version,
                       r.student_name, r.student_email, r.class_number, r.print_method, r.color,
                       r.printer, r.material, r.cost, r.submitted_at, r.status_changed_at,
                       r.reviewed, r.confirm_expires_at, r.original_filename,
@@ -82,7 +85,8 @@ class Queries:
                 return []
             query = query.where(JobRow.id.in_(list(ids)))
         with self.desk.db.read() as session:
-            return [_summary(r) for r in session.execute(query)]
+            # Core rows, not ORM ones: the ORM's result machinery doubled the time per row.
+            return [_summary(r) for r in session.connection().execute(query)]
 
     def search_index(self) -> list[tuple[str, str, str]]:
         """(id, status, lower-case text searched) of every job: name, email, class, reference."""
