@@ -103,7 +103,7 @@ def test_a_start_that_fails_shows_the_intakes_own_words(qtbot, tmp_path, templat
             qtbot.waitUntil(lambda: status.last_start is not None, timeout=START_MS)
             qtbot.waitUntil(lambda: status.background_button.isEnabled())  # may be tried again
             text = status.text.text()
-            assert "The intake stopped at once (exit code 1)" in text
+            assert "The intake stopped at once (exit code 3)" in text
             assert "Address already in use" in text and "Traceback" not in text
             assert status.label.text() == "Intake: not running" and status.banner.isVisible()
             screenshot(win, "console-intake-start-failed.png")
