@@ -58,7 +58,7 @@ def test_a_port_taken_by_another_program_is_named_and_the_start_says_why(
         finally:
             stop_intakes(data)
     assert not result.started
-    assert "stopped at once (exit code 1)" in result.message
+    assert "stopped at once (exit code 3)" in result.message
     assert "Address already in use" in result.message  # the intake's own last words
     assert "Traceback" not in result.message and "File \"" not in result.message
     log = data / "logs" / "intake-output.log"
