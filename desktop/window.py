@@ -29,6 +29,7 @@ from core.domain.values import Job, JobSummary, summary_of
 from core.jobs.history import describe
 from core.jobs.unit import Changed
 from desktop import counts
+from desktop.cleanup_dialog import install as install_cleanup
 from desktop.controller import ActionController
 from desktop.detail import DetailPane
 from desktop.detail_loader import DetailLoader
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.lock()
         show_intake_status(self)  # says when the students' intake is down, offers to start it
+        install_cleanup(self)  # Tools → Clean up old jobs…
 
     # --- building ---------------------------------------------------------------------------
 

@@ -62,9 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="serve the intake to this PC only (links say localhost)")
     password = command("password", "Set or change the shared staff password.", cmd_password)
     password.add_argument("--password-stdin", action="store_true")
-    doctor = command("doctor", "Check the data folder; with --repair, fix what a crash left.",
-                     cmd_doctor)
-    doctor.add_argument("--repair", action="store_true", help="repair what can be repaired")
+    from printdesk import cmd_cleanup, cmd_doctor
+
+    cmd_doctor.add_arguments(command(
+        "doctor", "Check the data folder, every job's files, email, the worker, disk space and "
+        "permissions; with --repair, fix what can be fixed.", cmd_doctor.run))
+    cmd_cleanup.add_arguments(command(
+        "cleanup", "Remove the files of jobs finished more than --days ago (default [limits] "
+        "retention_days); a dry run unless --apply. Rows and history stay.", cmd_cleanup.run))
     rebuild = command("rebuild", "Recreate the database from the job folders' metadata.json.",
                       cmd_rebuild)
     rebuild.add_argument("--force", action="store_true",
@@ -199,29 +204,6 @@ def cmd_password(args: argparse.Namespace, config: Config) -> int:
         desk.close()
     print("Staff password changed.")
     return OK
-
-
-def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
-    from core.desk import open_desk
-    from core.ops.health import run_checks
-
-    desk = open_desk(config, repair=False)
-    try:
-        checks = run_checks(desk)
-        problems = desk.recovery.run(repair=args.repair, deep=True)
-    finally:
-        desk.close()
-    for check in checks:
-        print(f"[{'ok' if check.ok else '!!'}] {check.label}: {check.detail}")
-    for problem in problems:
-        print(f"[{'fixed' if problem.repaired else '!!'}] {problem.message}")
-    remaining = [p for p in problems if not p.repaired]
-    if not problems:
-        print("Every job's folder, metadata.json and database row agree.")
-    elif remaining and not args.repair:
-        print(f"{len(remaining)} problem(s); `printdesk doctor --repair` fixes what it can.")
-    bad = remaining or [c for c in checks if not c.ok]
-    return PROBLEMS if bad else OK
 
 
 def cmd_rebuild(args: argparse.Namespace, config: Config) -> int:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from core.console.slicer_detect import FORWARD, KNOWN, Slicer, detect_slicers, is_program
 from core.console.spawn import launch_problem, spawn
 from core.domain.errors import PrintDeskError
+from core.ops.purged import purged_at
 from storage.filestore import StoreError
 
 if TYPE_CHECKING:
@@ -143,6 +144,12 @@ def job_file(desk: Context, job: Job) -> Path:
 def open_job_in_slicer(desk: Context, job: Job, configured: Mapping[str, str],
                        detected: Sequence[Slicer] | None = None) -> int:
     """The console's "Open in slicer": pick the program for the job's file and start it."""
+    purged = purged_at(desk, job.id)
+    if purged is not None:
+        raise SlicerError(f"Job {job.short_id.upper()}'s files were removed on "
+                          f"{purged[0].astimezone(desk.config.tz):%Y-%m-%d}, {purged[1]} days "
+                          "after it was finished (cleanup): there is no model to open. Its "
+                          "record and history remain.")
     file = job_file(desk, job)
     require_file(file)  # checked first: a missing file matters more than a missing slicer
     return launch(choose_slicer(file, configured, detect_slicers() if detected is None else detected), file)

@@ -19,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from core.domain.statuses import Action, Actor, Status
 from core.domain.values import Problem
 from core.jobs.records import records_from_metadata
-from core.jobs.unit import Draft, Unchanged, run_unit
+from core.jobs.unit import THUMBNAIL_TASK, Draft, Unchanged, run_unit
 from core.jobs.uploads import stale_spool_files
+from core.mesh.thumbnails import THUMBNAIL
 from storage.filestore import StoreError
 from storage.tables import EventRow, JobRow
 
@@ -198,6 +199,9 @@ class Recovery:
                 draft.session.execute(insert(EventRow.__table__),
                                       [{k: v for k, v in e.items() if k != "id"} for e in events])
             draft.move_folder(status, job["status"])
+            if not (folder / THUMBNAIL).is_file() and not any(  # its task was lost with its
+                    e["type"] == "purged" for e in events):       # row; a purged job has none
+                draft.task(THUMBNAIL_TASK)
             self._clean(status, name)
             self._repaired(job["id"], "unknown_folder", text)(draft)
 

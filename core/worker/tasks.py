@@ -10,6 +10,7 @@ from core.jobs.unit import ESTIMATE_TASK, THUMBNAIL_TASK
 from core.jobs.uploads import stale_spool_files
 from core.mail.outbox import send_due
 from core.mail.reminders import send_reminders
+from core.ops.cleanup import scheduled_cleanup
 from core.worker.estimate import estimate
 from core.worker.pickup import SlicedPickup
 from core.worker.runner import Handler, Periodic, Worker
@@ -45,4 +46,5 @@ def make_worker(ctx: Context, **options: float) -> Worker:
         Periodic("pick up sliced files", 2, pickup.scan),
         Periodic("queue reminders", 900, send_reminders),
         Periodic("remove stale uploads", 600, remove_stale_spools),
+        Periodic("clean up old jobs", ctx.config.cleanup.every_hours * 3600, scheduled_cleanup),
     ], slow_kinds=(ESTIMATE_TASK,), **options)
