@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 def app_icon() -> QIcon:
     icon = QIcon()
-    for size in (16, 32, 64, 128):
+    for size in (16, 32, 48, 64, 128, 256):
         pixmap = QPixmap(size, size)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)

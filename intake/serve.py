@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -88,8 +89,9 @@ def stop_server(server: Any) -> None:
 
 
 def serve(config: Config, host: str | None = None, port: int | None = None,
-          worker: bool = True) -> None:
-    """Serve until stopped (Ctrl+C, SIGTERM from a service manager). `worker`: also run the
+          worker: bool = True, on_server: Callable[[Any], None] | None = None) -> None:
+    """Serve until stopped (Ctrl+C, SIGTERM from a service manager, or `stop_server` called on
+    the server `on_server` is given: a Windows service's stop request). `worker`: also run the
     background worker in this process (only one is active across PCs; this one waits its turn)."""
     host = host or config.intake.host
     port = port or config.intake.port
@@ -99,6 +101,8 @@ def serve(config: Config, host: str | None = None, port: int | None = None,
     desk = open_desk(config)
     app = create_app(config, desk)
     server = make_server(app, config, host, port)
+    if on_server is not None:
+        on_server(server)
     background = make_worker(desk) if worker else None
     thread = background.start_thread() if background else None
     # Printed once the socket listens, so the address works as soon as it is shown.

@@ -146,7 +146,10 @@ class FileStore:
         return [n for n in (*self.folders, STAGING, LOCKS) if not (self.root / n).is_dir()]
 
     def _file_lock(self, job_id: str, timeout: float) -> FileLock:
-        return FileLock(str(self.root / LOCKS / f"{_checked_id(job_id)}.lock"), timeout=timeout)
+        # 0660: on a lab PC the services' account and the staff's desktop account share the
+        # folder through a group (packaging/linux); the folder itself decides who gets in.
+        return FileLock(str(self.root / LOCKS / f"{_checked_id(job_id)}.lock"), timeout=timeout,
+                        mode=0o660)
 
     @contextmanager
     def lock(self, job_id: str, timeout: float | None = None) -> Iterator[None]:
