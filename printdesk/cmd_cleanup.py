@@ -29,7 +29,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         plan = plan_cleanup(desk, args.days)
         tz = config.tz
-        print(f"Jobs rejected or picked up more than {plan.days} days ago "
+        print(f"Jobs rejected or picked up more than {plan.days} "
+              f"{'day' if plan.days == 1 else 'days'} ago "
               f"(before {plan.cutoff.astimezone(tz):%Y-%m-%d %H:%M}):")
         for job in plan.jobs:
             print(f"  {job.reference:<10} {job.student_name:<28} {job.status:<18} since "

@@ -40,7 +40,7 @@ def finish(desk: Desk, job: Job, status: Status, days_ago: float) -> Job:
 
 def tree(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.suffix != ".lock"}
+            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def database(desk: Desk) -> list[str]:

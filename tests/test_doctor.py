@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import select, update
 
 from core.config import load_config
@@ -73,6 +74,7 @@ def test_doctor_finds_and_repairs_each_inconsistency(desk: Desk, template_data_d
     misplaced = submit(desk, "7_8ths_cube.stl").job
     stale = submit(desk, "large_block.STL", student_email="kim@example.edu").job
     unthumbed = submit(desk, "multibody.stl", student_email="kim@example.edu").job
+    garbled = submit(desk, "octagonal_pocket.stl", student_name="Gar Bled").job
     run_worker_once(desk)  # thumbnails drawn, lease released: no worker alive afterwards
     assert (root / "Uploaded" / unthumbed.folder_name / "thumbnail.png").is_file()
     # The backup was made before the box model arrived… so the box is lost for good.
@@ -101,6 +103,8 @@ def test_doctor_finds_and_repairs_each_inconsistency(desk: Desk, template_data_d
     doc["job"]["version"] -= 1
     meta.write_text(json.dumps(doc))
     (up / unthumbed.folder_name / "thumbnail.png").unlink()
+    picture = up / garbled.folder_name / "thumbnail.png"
+    picture.write_bytes(picture.read_bytes()[:300])  # a disk that lost the end of it
     old_spool, fresh_spool = root / ".incoming" / "upload-old1.part", root / ".incoming" / "upload-new1.part"
     old_spool.write_bytes(b"x" * 5000)
     fresh_spool.write_bytes(b"y" * 10)
@@ -127,6 +131,7 @@ def test_doctor_finds_and_repairs_each_inconsistency(desk: Desk, template_data_d
     assert f"Job {stale.short_id}: metadata.json is behind the database" in out
     assert f"holds job {orphan.short_id}, which the database does not know" in out
     assert f"[warning] Job {ref(unthumbed)} has no thumbnail" in out
+    assert f"[warning] Job {ref(garbled)}'s thumbnail cannot be read as a picture" in out
     assert "[warning] upload-old1.part: 4.9 KB left by an upload that stopped 2 h ago" in out
     assert "[ok] 1 upload(s) arriving now, left alone" in out
     assert "[problem] 1 email(s) failed for good" in out
@@ -147,6 +152,8 @@ def test_doctor_finds_and_repairs_each_inconsistency(desk: Desk, template_data_d
     assert f"[fixed] Job {stale.short_id}: metadata.json was behind the database" in out
     assert f"[fixed] Recovered job {orphan.short_id}" in out
     assert f"[fixed] Job {ref(unthumbed)}: thumbnail missing" in out
+    assert f"[fixed] Job {ref(garbled)}: thumbnail cannot be read as a picture: removed it" in out
+    assert not picture.exists()  # else the worker, which never redraws one, would keep it
     assert "[fixed] upload-old1.part: 4.9 KB" in out and "removed." in out
     assert lines(fixed)[-1].startswith("2 problem(s)")
 
@@ -167,7 +174,8 @@ def test_doctor_finds_and_repairs_each_inconsistency(desk: Desk, template_data_d
         with checked.db.read() as session:
             queued = session.scalars(select(TaskRow.job_id).where(
                 TaskRow.kind == THUMBNAIL_TASK, TaskRow.state == "queued")).all()
-        assert sorted(queued) == sorted([unthumbed.id, orphan.id])  # the adopted one had none
+        # The adopted orphan had none either.
+        assert sorted(queued) == sorted([unthumbed.id, garbled.id, orphan.id])
         # Each restored model is in the job's metadata.json history too (rebuild keeps it).
         doc = json.loads((up / deleted.folder_name / "metadata.json").read_text())
         assert doc["events"][-1]["type"] == "repair"
@@ -187,6 +195,8 @@ def test_doctor_finds_and_repairs_each_inconsistency(desk: Desk, template_data_d
     left = printdesk("doctor", "--data", data)
     assert left.returncode == 1 and lines(left)[-1].startswith("1 problem(s)")
     assert "[ok] every model has its thumbnail" in left.stdout
+    with Image.open(picture) as redrawn:
+        assert redrawn.size == (256, 256)
 
 
 def test_a_repaired_data_folder_exits_0_and_a_wrong_backup_is_not_used(desk: Desk) -> None:

@@ -147,9 +147,10 @@ def open_job_in_slicer(desk: Context, job: Job, configured: Mapping[str, str],
     purged = purged_at(desk, job.id)
     if purged is not None:
         raise SlicerError(f"Job {job.short_id.upper()}'s files were removed on "
-                          f"{purged[0].astimezone(desk.config.tz):%Y-%m-%d}, {purged[1]} days "
-                          "after it was finished (cleanup): there is no model to open. Its "
-                          "record and history remain.")
+                          f"{purged[0].astimezone(desk.config.tz):%Y-%m-%d}, {purged[1]} "
+                          f"{'day' if purged[1] == 1 else 'days'} after it was finished "
+                          "(cleanup): there is no model to open. Its record and history "
+                          "remain.")
     file = job_file(desk, job)
     require_file(file)  # checked first: a missing file matters more than a missing slicer
     return launch(choose_slicer(file, configured, detect_slicers() if detected is None else detected), file)

@@ -114,7 +114,8 @@ TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "repair": lambda d: f"Repaired automatically: {d.get('repair')}",
     "file_lost": lambda d: f"Model file lost or damaged ({d.get('file')} {d.get('damage')}) and "
                            "no backup holds it: ask the student to upload it again",
-    "purged": lambda d: f"Files removed after {d.get('days')} days (cleanup): "
+    "purged": lambda d: f"Files removed after {d.get('days')} "
+                        f"{'day' if d.get('days') == 1 else 'days'} (cleanup): "
                         f"{len(d.get('files') or [])} file(s), {_size(d.get('bytes')) or '0 KB'}"
                         "; the record and history stay",
 }

@@ -1,5 +1,5 @@
 """Doctor's look at each job's files: the model students uploaded (present, with the size and
-SHA-256 recorded at submission) and its thumbnail.
+SHA-256 recorded at submission) and its thumbnail (present and decodable).
 
 A damaged or missing model is put back from the newest backup archive that holds the recorded
 bytes (core.ops.backup_lookup); when none does, the job's history says so once, and it stays a
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PIL import Image
 from sqlalchemy import select
 
 from core.domain.errors import StorageError
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 FILE_LOST = "file_lost"  # the job's history: the model is gone and no backup has it
 CHUNK = 1 << 20
 MODELS, THUMBS = "Model files", "Thumbnails"
+MISSING = "is missing"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,18 @@ def model_damage(path: Path, size: int, sha256: str) -> str | None:
     return None
 
 
+def thumbnail_damage(path: Path) -> str | None:
+    """What is wrong with the thumbnail (MISSING, or that it cannot be decoded), or None."""
+    try:
+        with Image.open(path) as image:
+            image.load()  # decodes every pixel: a truncated or garbled PNG fails here
+    except FileNotFoundError:
+        return MISSING
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return "cannot be read as a picture"
+    return None
+
+
 def _folder(ctx: Context, name: str) -> Path | None:
     """The job's folder wherever it is; None when it is in no status folder or in several
     (the job-folder check reports those)."""
@@ -107,14 +121,19 @@ def check_files(ctx: Context, repair: bool) -> list[Finding]:
         if damage is not None:
             models.append(_damaged(ctx, job, damage, repair))
             continue
-        if ctx.store.file_in(folder, THUMBNAIL).is_file():
+        broken = thumbnail_damage(ctx.store.file_in(folder, THUMBNAIL))
+        if broken is None:
             continue
-        if job.id in waiting:
+        if broken == MISSING and job.id in waiting:
             drawing += 1
-        else:
-            thumbs.append(_requeue(ctx, job) if repair else Finding(
-                THUMBS, WARNING, f"Job {job.ref} has no thumbnail and none is being drawn; "
-                "--repair asks the worker to draw it again."))
+        elif repair:
+            thumbs.append(_requeue(ctx, job, broken, job.id not in waiting))
+        elif broken == MISSING:
+            thumbs.append(Finding(THUMBS, WARNING, f"Job {job.ref} has no thumbnail and none is "
+                                  "being drawn; --repair asks the worker to draw it again."))
+        else:  # the worker never redraws a thumbnail that exists: repair removes it first
+            thumbs.append(Finding(THUMBS, WARNING, f"Job {job.ref}'s thumbnail {broken}; "
+                                  "--repair removes it and asks the worker to draw it again."))
     if not any(f.level == PROBLEM for f in models):
         models.insert(0, Finding(MODELS, OK, f"{checked} model file(s) hold the bytes recorded "
                                  "at submission" + (f"; {len(purged)} job(s) cleaned up, no "
@@ -136,13 +155,19 @@ def _logged(ctx: Context, job: _Job, text: str) -> None:
     activity.log.info("system repair on job %s: %s", job.ref, text)
 
 
-def _requeue(ctx: Context, job: _Job) -> Finding:
-    text = "thumbnail missing: asked the worker to draw it again"
+def _requeue(ctx: Context, job: _Job, broken: str, queue: bool) -> Finding:
+    if broken == MISSING:
+        text = "thumbnail missing: asked the worker to draw it again"
+    else:
+        text = f"thumbnail {broken}: removed it and asked the worker to draw it again"
 
     def declare(draft: Draft) -> None:
         draft.load()
-        draft.task(THUMBNAIL_TASK)
-        _note(draft, "missing_thumbnail", text)
+        if broken != MISSING:
+            draft.remove_file(THUMBNAIL)  # once committed, under the lock the worker waits on
+        if queue:
+            draft.task(THUMBNAIL_TASK)
+        _note(draft, "missing_thumbnail" if broken == MISSING else "broken_thumbnail", text)
 
     run_unit(ctx, job.id, declare)
     _logged(ctx, job, text)
