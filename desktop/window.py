@@ -29,6 +29,7 @@ from core.domain.values import Job, JobSummary, summary_of
 from core.jobs.history import describe
 from core.jobs.unit import Changed
 from desktop import counts
+from desktop.backup_status import install as install_backup_status
 from desktop.cleanup_dialog import install as install_cleanup
 from desktop.controller import ActionController
 from desktop.detail import DetailPane
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.lock()
         show_intake_status(self)  # says when the students' intake is down, offers to start it
         install_cleanup(self)  # Tools → Clean up old jobs…
+        install_backup_status(self)  # "Last backup: …" and Tools → Back up now
 
     # --- building ---------------------------------------------------------------------------
 

@@ -62,8 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="serve the intake to this PC only (links say localhost)")
     password = command("password", "Set or change the shared staff password.", cmd_password)
     password.add_argument("--password-stdin", action="store_true")
-    from printdesk import cmd_cleanup, cmd_doctor
+    from printdesk import cmd_backup, cmd_cleanup, cmd_doctor
 
+    cmd_backup.add_backup_arguments(command(
+        "backup", "Make one dated archive of the database and every job's files (while the "
+        "desk keeps working), with a SHA-256 manifest.", cmd_backup.run_backup))
+    cmd_backup.add_restore_arguments(command(
+        "restore", "Restore a backup archive into an empty data folder (--data), after "
+        "checking every file in it.", cmd_backup.run_restore))
     cmd_doctor.add_arguments(command(
         "doctor", "Check the data folder, every job's files, email, the worker, disk space and "
         "permissions; with --repair, fix what can be fixed.", cmd_doctor.run))
@@ -110,7 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"printdesk: {exc}", file=sys.stderr)
         return USAGE
     try:
-        if config.data_dir.is_dir():  # never create a data folder just to log into it
+        # Never create a data folder (nor, for restore, fill an empty one) just to log into it.
+        if config.data_dir.is_dir() and getattr(args, "command", None) != "restore":
             setup_logging(config, kind_for(args.command), args.verbose)
         return int(args.run(args, config))
     except ValidationError as exc:

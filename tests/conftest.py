@@ -35,6 +35,9 @@ def template_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # PrusaSlicer (seconds each, and a version bump under the test's feet); the tests of the
     # estimate turn it back on (tests/test_estimate.py).
     update_config_file(data / "printdesk.toml", "slicing", {"estimate": False})
+    # Likewise every worker test would back the folder up at its first run; the backup tests
+    # turn it on (tests/test_backup.py).
+    update_config_file(data / "printdesk.toml", "backup", {"scheduled": False})
     return data
 
 

@@ -10,6 +10,7 @@ from core.jobs.unit import ESTIMATE_TASK, THUMBNAIL_TASK
 from core.jobs.uploads import stale_spool_files
 from core.mail.outbox import send_due
 from core.mail.reminders import send_reminders
+from core.ops.backup import scheduled_backup
 from core.ops.cleanup import scheduled_cleanup
 from core.worker.estimate import estimate
 from core.worker.pickup import SlicedPickup
@@ -47,4 +48,6 @@ def make_worker(ctx: Context, **options: float) -> Worker:
         Periodic("queue reminders", 900, send_reminders),
         Periodic("remove stale uploads", 600, remove_stale_spools),
         Periodic("clean up old jobs", ctx.config.cleanup.every_hours * 3600, scheduled_cleanup),
+        # Checked hourly; a backup is made when the newest is [backup] every_hours old.
+        Periodic("back up", 3600, scheduled_backup),
     ], slow_kinds=(ESTIMATE_TASK,), **options)
