@@ -42,6 +42,7 @@ from desktop.outbox_view import OutboxPanel
 from desktop.plain import plain_label, plain_tip
 from desktop.queue_view import QueueView
 from desktop.refresher import QueueRefresher
+from desktop.reports_view import install as install_reports
 from desktop.tasks import TaskRunner
 from desktop.thumbs import FIRST_ROWS, ThumbnailFetcher
 
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         show_intake_status(self)  # says when the students' intake is down, offers to start it
         install_cleanup(self)  # Tools → Clean up old jobs…
         install_backup_status(self)  # "Last backup: …" and Tools → Back up now
+        install_reports(self)  # Tools → Reports…
 
     # --- building ---------------------------------------------------------------------------
 

@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="serve the intake to this PC only (links say localhost)")
     password = command("password", "Set or change the shared staff password.", cmd_password)
     password.add_argument("--password-stdin", action="store_true")
-    from printdesk import cmd_backup, cmd_cleanup, cmd_doctor
+    from printdesk import cmd_backup, cmd_cleanup, cmd_doctor, cmd_report
 
     cmd_backup.add_backup_arguments(command(
         "backup", "Make one dated archive of the database and every job's files (while the "
@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmd_backup.add_restore_arguments(command(
         "restore", "Restore a backup archive into an empty data folder (--data), after "
         "checking every file in it.", cmd_backup.run_restore))
+    cmd_report.add_arguments(command(
+        "report", "Jobs, revenue, payments, times per stage and reject reasons for a period "
+        "(the lab's time zone); --csv writes each table as a CSV file.", cmd_report.run))
     cmd_doctor.add_arguments(command(
         "doctor", "Check the data folder, every job's files, email, the worker, disk space and "
         "permissions; with --repair, fix what can be fixed.", cmd_doctor.run))
