@@ -32,6 +32,7 @@ from core.worker.tasks import make_worker
 from printdesk.cli import main as cli
 from tests.helpers import submit
 from tests.realsize import model_of_size
+from tests.test_postgres_workflow import pg_config, pg_desk  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,7 @@ import sys, time
 from core.config import load_config
 from core.desk import open_desk
 from tests.helpers import submit
+from tests.test_postgres_workflow import pg_config, pg_desk  # noqa: F401 - fixtures
 desk = open_desk(load_config(data_dir=sys.argv[1], env={}))
 print("ready", flush=True)
 n, stop = 0, time.monotonic() + float(sys.argv[2])
@@ -215,3 +217,24 @@ def test_a_real_size_backup_streams_and_checks(desk: Desk, tmp_path: Path) -> No
     print(f"backup {result.size / 2**20:.0f} MB in {backup_s:.2f} s, plain copy {copy_s:.2f} s")
     assert verify(result.path) == manifest
     assert os.stat(result.path).st_mode & 0o077 == 0  # students' data: owner only
+
+
+@pytest.mark.postgres
+def test_a_postgresql_desk_is_backed_up_with_pg_dump(pg_desk: Desk, tmp_path: Path,  # noqa: F811
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    job = submit(pg_desk).job
+    result = make_backup(pg_desk, tmp_path / "backups")
+    manifest = verify(result.path)
+    assert manifest["database"] == "postgresql" and manifest["jobs"] == 1
+    assert "database/printdesk.pgdump" in manifest["files"]
+    assert any(m.endswith(f"{job.folder_name}/{job.upload_file}") for m in manifest["files"])
+    with zipfile.ZipFile(result.path) as zipped:
+        dump = tmp_path / "printdesk.pgdump"
+        dump.write_bytes(zipped.read("database/printdesk.pgdump"))
+    listed = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True,
+                            timeout=60)
+    assert listed.returncode == 0 and "TABLE DATA public jobs" in listed.stdout
+    # restore does not pretend to load a server: it says how, and writes nothing.
+    target = tmp_path / "restored"
+    assert cli(["restore", "--data", str(target), str(result.path)]) == 2
+    assert "pg_restore" in capsys.readouterr().err and not target.exists()
