@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 from core.domain.statuses import Status
 from core.ops.purged import PURGED
 from desktop.cleanup_dialog import CleanupDialog
-from tests.console_helpers import on_next_dialog, refreshed, unlock
+from tests.console_helpers import on_next_dialog, unlock
 from tests.helpers import submit
 from tests.test_cleanup import finish, folder_of
 
@@ -61,7 +61,10 @@ def test_cleanup_dialog_lists_and_purges_once_confirmed(qtbot, window, desk) -> 
     dialog.reject()
 
     # The purged job in the queue: its history says why; open-in-slicer refuses, clearly.
-    refreshed(qtbot, window)
+    # (A full reload: the live watcher may already have brought the change, and then a plain
+    # refresh finds nothing new and leaves "last updated" where it was.)
+    window.refresh(full=True)
+    qtbot.waitUntil(lambda: not window._refreshing)
     window.tabs.setCurrentIndex(6)
     qtbot.waitUntil(lambda: window.select_job(old.id))
     qtbot.waitUntil(lambda: window.acting_on() is not None
