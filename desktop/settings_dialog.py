@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -143,3 +144,23 @@ class SettingsDialog(QDialog):
             self.problem.setText(str(exc))
             return
         self.accept()
+
+
+def open_settings(window: Any) -> None:
+    """File → Settings…: the dialog, with the slicers detected off the UI thread meanwhile."""
+    if window.locked:
+        return
+    dialog = SettingsDialog(window, window.desk, window.services, runner=window.runner)
+    open_ = [True]  # a detection result arriving after the dialog closed is dropped
+    window.runner.run(window.services.detected,
+                      success=lambda found: open_[0] and dialog.show_detected(found),
+                      failure=lambda _e: open_[0] and dialog.show_detected([]))
+    saved = dialog.exec()
+    open_[0] = False
+    dialog.deleteLater()  # destroyed now, while Qt is alive, not by Python at exit
+    if saved:
+        settings = window.services.settings
+        window.notifier.sound_on, window.notifier.tray_on = settings.sound, settings.notifications
+        window.idle.set_minutes(window.services.idle_minutes)
+        window.model.tz = window.detail.tz = window.services.tz
+        window.refresh(full=True)

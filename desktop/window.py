@@ -6,7 +6,7 @@ live in their own files; every core call goes through the TaskRunner, so nothing
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -43,6 +43,7 @@ from desktop.plain import plain_label, plain_tip
 from desktop.queue_view import QueueView
 from desktop.refresher import QueueRefresher
 from desktop.reports_view import install as install_reports
+from desktop.status_labels import show_checked, show_worker
 from desktop.tasks import TaskRunner
 from desktop.thumbs import FIRST_ROWS, ThumbnailFetcher
 
@@ -269,30 +270,10 @@ class MainWindow(QMainWindow):
         self.thumbs.fetch(self.queue.visible_jobs(FIRST_ROWS))
 
     def _checked(self, ok: bool) -> None:
-        """Every poll of the store, changed or not: staff see that the view is live."""
-        stamp = f"{datetime.now(UTC).astimezone(self.services.tz):%H:%M:%S}"
-        if ok:
-            self.updated_label.setText(f"Checked {stamp}")
-            self.updated_label.setStyleSheet("")
-        else:
-            self.updated_label.setText(f"The store cannot be reached (tried {stamp})")
-            self.updated_label.setStyleSheet("color: #a4001d; font-weight: 600;")
+        show_checked(self.updated_label, ok, self.services.tz)
 
     def _show_worker(self) -> None:
-        info = self.refresher.worker
-        if info is not None and info.alive(datetime.now(UTC)):
-            self.worker_label.setText(f"Worker: on {info.machine}")
-            self.worker_label.setToolTip(plain_tip(
-                f"The background worker (thumbnails, email, sliced files, estimates) runs on "
-                f"{info.machine}, process {info.pid}."))
-            self.worker_label.setStyleSheet("")
-        else:
-            self.worker_label.setText("No worker running")
-            self.worker_label.setToolTip(plain_tip(
-                "No background worker is running: thumbnails, emails, sliced files and "
-                "estimates wait. Start the intake (`printdesk intake`, or its service) or "
-                "`printdesk worker`."))
-            self.worker_label.setStyleSheet("color: #a4001d; font-weight: 600;")
+        show_worker(self.worker_label, self.refresher.worker)
 
     # --- selection --------------------------------------------------------------------------
 
@@ -414,24 +395,9 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def open_settings(self) -> None:
-        from desktop.settings_dialog import SettingsDialog
+        from desktop.settings_dialog import open_settings
 
-        if self.locked:
-            return
-        dialog = SettingsDialog(self, self.desk, self.services, runner=self.runner)
-        open_ = [True]  # a detection result arriving after the dialog closed is dropped
-        self.runner.run(self.services.detected,
-                        success=lambda found: open_[0] and dialog.show_detected(found),
-                        failure=lambda _e: open_[0] and dialog.show_detected([]))
-        saved = dialog.exec()
-        open_[0] = False
-        dialog.deleteLater()  # destroyed now, while Qt is alive, not by Python at exit
-        if saved:
-            settings = self.services.settings
-            self.notifier.sound_on, self.notifier.tray_on = settings.sound, settings.notifications
-            self.idle.set_minutes(self.services.idle_minutes)
-            self.model.tz = self.detail.tz = self.services.tz
-            self.refresh(full=True)
+        open_settings(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.locked:
