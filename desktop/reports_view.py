@@ -77,7 +77,7 @@ def bar_chart(title: str, rows: list[tuple[str, float]], colour: QColor,
     series.setLabelsVisible(True)
     chart.addSeries(series)
     labels = QBarCategoryAxis()
-    labels.append([label[:28] for label, _ in rows] or [""])
+    labels.append([label[:40] for label, _ in rows] or [""])
     values = QValueAxis()
     top = max([float(v) for _, v in rows] + [1.0]) * 1.15
     step = nice_step(top)
@@ -178,9 +178,18 @@ class ReportsDialog(QDialog):
         self.tabs.clear()
         charts = QWidget()
         grid = QGridLayout(charts)
-        grid.addWidget(bar_chart("Jobs submitted per week", list(report.by_week), PURPLE), 0, 0)
-        grid.addWidget(bar_chart("Revenue per month ($)", [
-            (m, float(v)) for m, v in report.revenue_by_month], GOLD), 0, 1)
+        weeks = list(report.by_week)
+        years = {week[:4] for week, _ in weeks}
+        # "2026-W47" does not fit under nine bars; within one year the week alone says it all.
+        title = f"Jobs submitted per week ({years.pop()})" if len(years) == 1 else \
+            "Jobs submitted per week"
+        if "(" in title:
+            weeks = [(week[5:], n) for week, n in weeks]
+        grid.addWidget(bar_chart(title, weeks, PURPLE), 0, 0)
+        months = [(m, float(v)) for m, v in report.revenue_by_month]
+        if max((v for _, v in months), default=0) >= 100:  # cents only clutter big bars
+            months = [(m, round(v)) for m, v in months]
+        grid.addWidget(bar_chart("Revenue per month ($)", months, GOLD), 0, 1)
         grid.addWidget(bar_chart("Jobs by status now", [
             (STATUS_LABELS[Status(s)], n) for s, n in report.by_status][::-1], PURPLE,
             horizontal=True), 1, 0)

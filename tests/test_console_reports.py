@@ -27,7 +27,7 @@ def test_reports_view_shows_and_exports(qtbot, window, lab, tmp_path: Path) -> N
     assert dialog.summary.text().startswith("5 jobs submitted, 3 picked up, revenue $22.75")
     charts = dialog.tabs.widget(0).findChildren(QChartView)
     assert [c.chart().title() for c in charts] == [
-        "Jobs submitted per week", "Revenue per month ($)", "Jobs by status now",
+        "Jobs submitted per week (2026)", "Revenue per month ($)", "Jobs by status now",
         "Reject reasons"]
     payments = dialog.tabs.widget(1)
     assert payments.rowCount() == 3
