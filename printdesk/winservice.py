@@ -16,6 +16,7 @@ install.ps1 sets for the two services only (registry: the service's Environment 
 
 from __future__ import annotations
 
+import abc
 import logging
 import sys
 import threading
@@ -32,7 +33,7 @@ from core.ops.logsetup import setup_logging
 log = logging.getLogger(__name__)
 
 
-class _Service(win32serviceutil.ServiceFramework):  # type: ignore[misc]
+class _Service(win32serviceutil.ServiceFramework, metaclass=abc.ABCMeta):  # type: ignore[misc]
     _exe_args_ = None
 
     def __init__(self, args: list[str]) -> None:
@@ -60,11 +61,13 @@ class _Service(win32serviceutil.ServiceFramework):  # type: ignore[misc]
 
     kind = "intake"
 
+    @abc.abstractmethod
     def request_stop(self) -> None:
-        raise NotImplementedError
+        """Ask the running service to stop (from the SCM's thread)."""
 
+    @abc.abstractmethod
     def run(self, config: Any) -> None:
-        raise NotImplementedError
+        """Serve until `request_stop`."""
 
 
 class IntakeService(_Service):

@@ -10,6 +10,7 @@ executable is the command) or `python -m printdesk intake` from an installed pac
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import subprocess
@@ -77,11 +78,10 @@ def output_file(config: Config) -> Path:
 def _open_output(path: Path) -> tuple[int, int]:
     """The output file opened for appending, and where this start's output begins."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    # None yet, or held open by a running intake on Windows: keep appending.
+    with contextlib.suppress(OSError):
         if path.stat().st_size > OUTPUT_KEEP_BYTES:
             os.replace(path, path.with_suffix(".log.1"))
-    except OSError:  # none yet, or held open by a running intake on Windows: keep appending
-        pass
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     return handle, os.lseek(handle, 0, os.SEEK_END)
 

@@ -8,6 +8,7 @@ problem until staff deal with it. Each repair is a unit (core.jobs.unit) with a 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import zipfile
@@ -202,9 +203,8 @@ def _damaged(ctx: Context, job: _Job, damage: str, repair: bool) -> Finding:
             _note(draft, "damaged_model", text)
 
         try:
-            run_unit(ctx, job.id, declare, prepare=put_back)
-        except Unchanged:
-            pass
+            with contextlib.suppress(Unchanged):  # nothing to record after all
+                run_unit(ctx, job.id, declare, prepare=put_back)
         except (OSError, zipfile.BadZipFile, StorageError) as exc:
             # A damaged archive or a full disk: reported like any finding, never a traceback.
             return Finding(MODELS, PROBLEM, f"{what}; restoring it from {found.archive.name} "
