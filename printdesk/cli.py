@@ -100,8 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     intake.add_argument("--port", type=int, help="port (default from config: 8080)")
     intake.add_argument("--no-worker", action="store_true",
                         help="do not run the background worker in this process")
-    worker = command("worker", "Run the background worker alone (thumbnails, and later email, "
-                     "sliced files, backups); one is active at a time across PCs.", cmd_worker)
+    worker = command("worker", "Run the background worker alone (thumbnails, email, sliced "
+                     "files, estimates, backups, cleanup); one is active at a time across PCs.", cmd_worker)
     worker.add_argument("--once", action="store_true",
                         help="do what is due now and exit (if no other worker is active)")
     return parser
