@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QLabel, QMainWindow
 
 from core.console.backup_service import BackupResult, BackupService, BackupState
 from desktop.plain import plain_label
+from desktop.style import ALARM
 
 CHECK_MS = 60_000
-WARN = "color: #a4001d; font-weight: 600;"
 
 
 def when(at: datetime, tz: ZoneInfo, now: datetime | None = None) -> str:
@@ -57,7 +57,7 @@ class BackupStatus:
             text += " (the last attempt failed)"
         self.label.setText(text)
         warn = state.stale() or failed
-        self.label.setStyleSheet(WARN if warn else "")
+        self.label.setStyleSheet(ALARM if warn else "")
         tip = (f"Older than {state.warn_days} days: run Tools → Back up now, and check the "
                "worker's schedule ([backup] in the configuration)." if state.stale() else "")
         if failed and state.last is not None:

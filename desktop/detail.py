@@ -30,6 +30,7 @@ from core.domain.statuses import TRANSITIONS, Action, allowed_actions
 from core.domain.values import Event, Job, JobFile
 from core.mesh.analysis import estimate_text
 from desktop.plain import plain_label, plain_tip
+from desktop.style import ALARM
 
 # Shown in the pane's action row; the rest (notes, fields) have their own controls.
 BUTTON_ACTIONS = (
@@ -186,7 +187,7 @@ class DetailPane(QWidget):
         v["quote"].setText(f"${job.cost} · {job.weight_g} g · {job.print_time_h} h · {job.material}"
                            if job.cost is not None else "not quoted yet")
         v["suggestion"].setText(suggestion_text(job))
-        v["suggestion"].setStyleSheet("color: #a4001d; font-weight: 600;" if (
+        v["suggestion"].setStyleSheet(ALARM if (
             job.quote_suggestion or {}).get("error") else "")
         v["paid"].setText(f"${job.amount_paid}" if job.amount_paid is not None else "")
         v["reasons"].setText("\n".join(job.reject_reasons))

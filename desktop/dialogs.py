@@ -25,6 +25,7 @@ from core.domain import defaults, pricing
 from core.domain.statuses import Status
 from core.domain.values import Job
 from desktop.plain import plain_label
+from desktop.style import ALARM
 
 
 def confirm(parent: QWidget, title: str, text: str, ok_text: str = "OK") -> bool:
@@ -53,7 +54,7 @@ class _Dialog(QDialog):
         layout.addLayout(self.form)
         self.problem = plain_label()
         self.problem.setObjectName("problem")
-        self.problem.setStyleSheet("color: #a4001d; font-weight: 600;")
+        self.problem.setStyleSheet(ALARM)
         layout.addWidget(self.problem)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.ok = self.buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)

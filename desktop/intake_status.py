@@ -17,10 +17,10 @@ from core.console.intake_launch import IntakeStart, start_in_background
 from core.console.intake_probe import IntakeState, intake_state
 from core.console.intake_service import IntakeService, find_service, start_service
 from desktop.plain import plain_label, plain_tip
+from desktop.style import ALARM
 from desktop.tasks import TaskRunner
 
 CHECK_MS = 30_000
-WARN = "color: #a4001d; font-weight: 600;"
 BANNER = ("#intakeBanner { background: #fff3cd; border: 1px solid #e0c36a; border-radius: 6px; }"
           " #intakeBanner QLabel { color: #4d3800; }")
 
@@ -97,7 +97,7 @@ class IntakeStatus(QObject):
             return
         self.label.setText("Intake: not running")
         self.label.setToolTip(plain_tip(state.detail))
-        self.label.setStyleSheet(WARN)
+        self.label.setStyleSheet(ALARM)
         lines = [state.detail]
         if service is not None and service.running:
             lines.append(f"The {service.manager} service {service.name} is running but does not "

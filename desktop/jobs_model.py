@@ -20,6 +20,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPixmap
 
 from core.domain.values import STAFF_WAITING, JobSummary
 from desktop.plain import plain_tip
+from desktop.style import ALARM_COLOUR
 
 COL_THUMB, COL_NEW, COL_NAME, COL_STANDARD, COL_SUBMITTED, COL_AGE, COL_PRINTER, COL_COLOR, \
     COL_METHOD, COL_COST = range(10)
@@ -243,7 +244,7 @@ class JobTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and (
                 (column == COL_NEW and self._late(job, now))
                 or (column == COL_COST and job.estimate_failed)):
-            return QBrush(QColor("#a4001d"))
+            return QBrush(QColor(ALARM_COLOUR))
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(job, column, now)
         return None

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBox
 
 from core.desk import Desk
 from core.domain.errors import ValidationError
+from desktop.style import ALARM
 from desktop.tasks import TaskRunner
 
 INPUT_EVENTS = {
@@ -60,7 +61,7 @@ class LockScreen(QWidget):
         self.message = QLabel()
         self.message.setObjectName("lockMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #a4001d; font-weight: 600;")
+        self.message.setStyleSheet(ALARM)
         layout.addWidget(self.message)
         self.button = QPushButton("Unlock")
         self.button.setDefault(True)

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from core.console.report_service import Report, ReportService
 from core.domain.statuses import STATUS_LABELS, Status
+from core.ops.report_csv import TABLES, rows_of
 from desktop.plain import plain_label
 
 PERIODS = ("This month", "Last month", "This year", "All time", "Custom")
@@ -196,8 +197,6 @@ class ReportsDialog(QDialog):
         grid.addWidget(bar_chart("Reject reasons", list(report.reject_reasons[:8])[::-1], GOLD,
                                  horizontal=True), 1, 1)
         self.tabs.addTab(charts, "Charts")
-        from core.ops.report_csv import TABLES, rows_of
-
         for name in ("payments", "stages", "printers", "disciplines", "classes"):
             title, header = TABLES[name]
             self.tabs.addTab(table(header, rows_of(report, name)), title.split(" (")[0])

@@ -34,6 +34,7 @@ from core.domain.filetypes import OPENABLE_TYPES
 from core.ops.health import safe_url
 from desktop.email_settings import EmailSettings
 from desktop.plain import plain_label
+from desktop.style import ALARM
 from desktop.tasks import TaskRunner
 
 
@@ -110,7 +111,7 @@ class SettingsDialog(QDialog):
             self.tabs.addTab(page, title)
 
         self.problem = plain_label()
-        self.problem.setStyleSheet("color: #a4001d; font-weight: 600;")
+        self.problem.setStyleSheet(ALARM)
         layout.addWidget(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)

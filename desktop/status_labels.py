@@ -9,8 +9,7 @@ from PySide6.QtWidgets import QLabel
 
 from core.jobs.queries import LeaseInfo
 from desktop.plain import plain_tip
-
-ALARM = "color: #a4001d; font-weight: 600;"
+from desktop.style import ALARM
 
 
 def show_checked(label: QLabel, ok: bool, tz: ZoneInfo) -> None:

@@ -44,6 +44,7 @@ from desktop.queue_view import QueueView
 from desktop.refresher import QueueRefresher
 from desktop.reports_view import install as install_reports
 from desktop.status_labels import show_checked, show_worker
+from desktop.style import ALARM
 from desktop.tasks import TaskRunner
 from desktop.thumbs import FIRST_ROWS, ThumbnailFetcher
 
@@ -265,7 +266,7 @@ class MainWindow(QMainWindow):
             self.email_label.setText(email.short)
             self.email_label.setToolTip(plain_tip(email.summary))
             self.email_label.setStyleSheet("" if email.ready and not email.failed
-                                           else "color: #a4001d; font-weight: 600;")
+                                           else ALARM)
         self.queue.keep_selection(current.id if current else None)
         self.thumbs.fetch(self.queue.visible_jobs(FIRST_ROWS))
 

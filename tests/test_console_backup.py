@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from core.ops.backup import LAST_BACKUP, backup_folder
 from core.ops.backup_archive import archives_in, verify
-from desktop.backup_status import WARN, when
+from desktop.backup_status import when
+from desktop.style import ALARM
 from tests.console_helpers import unlock
 from tests.helpers import submit
 
@@ -19,7 +20,7 @@ def test_last_backup_label_warns_and_back_up_now_makes_one(qtbot, window, desk) 
     unlock(qtbot, window)
     status = window.backup_status
     qtbot.waitUntil(lambda: status.state is not None)
-    assert status.label.text() == "Last backup: never" and status.label.styleSheet() == WARN
+    assert status.label.text() == "Last backup: never" and status.label.styleSheet() == ALARM
 
     [action] = [a for a in window.tools_menu.actions() if a.objectName() == "backupAction"]
     assert action.text() == "&Back up now"
@@ -38,7 +39,7 @@ def test_last_backup_label_warns_and_back_up_now_makes_one(qtbot, window, desk) 
     archive.rename(archive.with_name(f"printdesk-backup-{stamp:%Y%m%d-%H%M%S}Z.zip"))
     status.check()
     qtbot.waitUntil(lambda: status.label.text() == "Last backup: 4 days ago")
-    assert status.label.styleSheet() == WARN and "Back up now" in status.label.toolTip()
+    assert status.label.styleSheet() == ALARM and "Back up now" in status.label.toolTip()
 
 
 def test_a_failed_backup_says_why(qtbot, window, desk, tmp_path) -> None:
@@ -53,7 +54,7 @@ def test_a_failed_backup_says_why(qtbot, window, desk, tmp_path) -> None:
     qtbot.waitUntil(lambda: not status.busy, timeout=30_000)
     assert window.statusBar().currentMessage().startswith("The backup failed:")
     qtbot.waitUntil(lambda: "failed" in status.label.text())
-    assert status.label.styleSheet() == WARN
+    assert status.label.styleSheet() == ALARM
 
 
 def test_when_reads_in_the_lab_time_zone() -> None:
