@@ -19,7 +19,6 @@ from __future__ import annotations
 import abc
 import logging
 import sys
-import threading
 from typing import Any
 
 import servicemanager  # type: ignore[import-not-found]  # pywin32, Windows only
@@ -29,22 +28,23 @@ import win32serviceutil  # type: ignore[import-not-found]
 
 from core.config import load_config
 from core.ops.logsetup import setup_logging
+from printdesk.service_stop import StopRequest
 
 log = logging.getLogger(__name__)
 
 
 class _Service(win32serviceutil.ServiceFramework, metaclass=abc.ABCMeta):  # type: ignore[misc]
     _exe_args_ = None
+    kind: str  # whose log file: "intake" or "worker"
 
     def __init__(self, args: list[str]) -> None:
         super().__init__(args)
         self.stopped = win32event.CreateEvent(None, 0, 0, None)
-        self._stop_lock = threading.Lock()
+        self.stop_request = StopRequest()
 
     def SvcStop(self) -> None:
         self.ReportServiceStatus(win32service.SERVICE_STOP_PENDING)
-        with self._stop_lock:
-            self.request_stop()
+        self.stop_request.request()
         win32event.SetEvent(self.stopped)
 
     def SvcDoRun(self) -> None:
@@ -59,15 +59,9 @@ class _Service(win32serviceutil.ServiceFramework, metaclass=abc.ABCMeta):  # typ
             raise  # the SCM sees the failure and applies the recovery actions
         log.info("%s stopped", self._svc_name_)
 
-    kind = "intake"
-
-    @abc.abstractmethod
-    def request_stop(self) -> None:
-        """Ask the running service to stop (from the SCM's thread)."""
-
     @abc.abstractmethod
     def run(self, config: Any) -> None:
-        """Serve until `request_stop`."""
+        """Serve until `self.stop_request` is made."""
 
 
 class IntakeService(_Service):
@@ -76,31 +70,11 @@ class IntakeService(_Service):
     _svc_description_ = "The students' 3D-print submission page (waitress)."
     kind = "intake"
 
-    def __init__(self, args: list[str]) -> None:
-        super().__init__(args)
-        self.server: Any = None
-        self.stop_requested = False
-
-    def _got_server(self, server: Any) -> None:
-        with self._stop_lock:
-            self.server = server
-            if self.stop_requested:  # a stop that came while the server was being made
-                self._stop_server()
-
-    def _stop_server(self) -> None:
-        from intake.serve import stop_server
-
-        stop_server(self.server)
-
-    def request_stop(self) -> None:
-        self.stop_requested = True
-        if self.server is not None:
-            self._stop_server()
-
     def run(self, config: Any) -> None:
-        from intake.serve import serve
+        from intake.serve import serve, stop_server
 
-        serve(config, worker=False, on_server=self._got_server)
+        serve(config, worker=False,
+              on_server=lambda server: self.stop_request.attach(lambda: stop_server(server)))
 
 
 class WorkerService(_Service):
@@ -109,27 +83,15 @@ class WorkerService(_Service):
     _svc_description_ = "PrintDesk's background work: email, thumbnails, estimates, backups."
     kind = "worker"
 
-    def __init__(self, args: list[str]) -> None:
-        super().__init__(args)
-        self.worker: Any = None
-        self.stop_requested = False
-
-    def request_stop(self) -> None:
-        self.stop_requested = True
-        if self.worker is not None:
-            self.worker.stop()
-
     def run(self, config: Any) -> None:
         from core.desk import open_desk
         from core.worker.tasks import make_worker
 
         desk = open_desk(config)
         try:
-            with self._stop_lock:
-                self.worker = make_worker(desk)
-                if self.stop_requested:
-                    return
-            self.worker.run()
+            worker = make_worker(desk)
+            self.stop_request.attach(worker.stop)
+            worker.run()
         finally:
             desk.close()
 

@@ -7,12 +7,13 @@ holding that job's cross-process lock file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -73,6 +74,25 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+HASH_CHUNK = 1 << 20  # never a whole 50 MB model in memory
+
+
+def hash_file(path: Path, write: Callable[[bytes], object] | None = None,
+              durable: bool = False) -> tuple[int, str]:
+    """Size and SHA-256, reading in chunks (never the whole file in memory); each chunk also
+    goes to `write` when given. `durable`: fsync the file too (before a job adopts it)."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            if write is not None:
+                write(chunk)
+        if durable:
+            fsync(handle.fileno())
+    return size, digest.hexdigest()
 
 
 def atomic_write_bytes(target: Path, data: bytes, prefix: str = ".write-") -> None:

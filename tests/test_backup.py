@@ -197,6 +197,27 @@ def test_the_worker_backs_up_when_due_and_not_before(desk: Desk, tmp_path: Path)
         busy.close()
 
 
+def test_a_relative_backup_folder_is_under_the_data_folder(desk: Desk, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service runs from another working folder: `[backup] folder = "kept"` means
+    <data folder>/kept for the backup, the worker's rotation and doctor's search alike."""
+    from core.ops.backup_lookup import find_file
+
+    job = submit(desk).job
+    desk.close()
+    monkeypatch.chdir(tmp_path)  # not the data folder
+    relative = open_desk(load_config(data_dir=desk.config.data_dir,
+                                     env={"PRINTDESK_BACKUP_FOLDER": "kept"}), repair=False)
+    try:
+        result = make_backup(relative)
+        assert result.path.parent == desk.config.data_dir / "kept"
+        assert not (tmp_path / "kept").exists()
+        found = find_file(relative.config, job.file_sha256, job.file_size)
+        assert found is not None and found.archive == result.path
+    finally:
+        relative.close()
+
+
 def test_a_real_size_backup_streams_and_checks(desk: Desk, tmp_path: Path) -> None:
     """Three 40 MB models: the archive holds them byte for byte (read in chunks); the time
     against a plain copy of the same folder is printed for the record."""

@@ -4,8 +4,9 @@ Linux: the systemd units with `systemd-analyze verify`, the .desktop entry with
 `desktop-file-validate`, the scripts with shellcheck (Debian packages systemd,
 desktop-file-utils, shellcheck; .ci/run installs them). Windows: PowerShell is not among
 Debian's packages, so the scripts are checked by reading them (README says what was not tried
-on Windows); the service module's stop path is the intake's `on_server` + `stop_server`, run here
-for real. macOS: the launchd plist parses and runs `printdesk intake`.
+on Windows); the services' stop path (the intake's `on_server` + `stop_server`, the worker's
+`stop`, both through printdesk/service_stop.py) is run here for real. macOS: the launchd plist
+parses and runs `printdesk intake`.
 """
 
 from __future__ import annotations
@@ -181,6 +182,51 @@ def test_a_service_stop_request_stops_the_intake_cleanly(desk) -> None:
     assert not thread.is_alive()
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+
+
+def test_a_stop_before_the_server_is_made_still_stops_the_intake(desk) -> None:
+    """What the Windows intake service does (printdesk/winservice.py): the SCM's stop request may
+    come while the service is still opening the database; the server it then makes stops as
+    soon as it starts, instead of serving on with nobody to stop it."""
+    from intake.serve import serve, stop_server
+    from printdesk.service_stop import StopRequest
+
+    stop = StopRequest()
+    stop.request()  # before there is a server
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    thread = threading.Thread(target=serve, args=(desk.config, "127.0.0.1", port), kwargs={
+        "worker": False, "on_server": lambda server: stop.attach(lambda: stop_server(server))},
+        daemon=True)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+
+
+def test_a_stop_request_ends_a_running_worker(desk) -> None:
+    """The Windows worker service: a stop from the SCM's thread ends `Worker.run` (its lease is
+    given up), and a second request is harmless."""
+    from core.worker.lease import lease_info
+    from core.worker.tasks import make_worker
+    from printdesk.service_stop import StopRequest
+
+    stop, worker = StopRequest(), make_worker(desk)
+    stop.attach(worker.stop)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while (info := lease_info(desk)) is None or not info.alive(desk.now()):
+        assert time.monotonic() < deadline, "the worker never took its lease"
+        thread.join(0.1)
+    stop.request()
+    stop.request()
+    thread.join(30)
+    assert not thread.is_alive()
+    info = lease_info(desk)
+    assert info is None or not info.alive(desk.now())  # another worker may take over at once
 
 
 def test_macos_launchd_agent_runs_the_intake() -> None:

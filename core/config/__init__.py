@@ -99,6 +99,12 @@ class Config:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.lab.timezone)
 
+    def setting_path(self, given: str, default: str = "") -> Path:
+        """A path from the settings: `~` expanded, a relative one taken under the data folder
+        (services run from another working folder); `default`, also under it, when unset."""
+        path = Path(given or default).expanduser()
+        return path if path.is_absolute() else self.data_dir / path
+
     def method(self, name: str) -> Method | None:
         return next((m for m in self.methods if m.name == name), None)
 

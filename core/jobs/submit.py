@@ -9,10 +9,8 @@ metadata.json, which repair adopts as a job, so an accepted file is never lost.
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,28 +27,11 @@ from core.jobs.unit import ESTIMATE_TASK, THUMBNAIL_TASK, Draft, active_batch, r
 from core.mesh.analysis import ModelRejected, analyse_model
 from core.mesh.budget import analysis_memory
 from core.ops import activity
-from storage.filestore import StoreError, fsync
+from storage.filestore import StoreError, fsync, hash_file
 from storage.tables import JobRow
 
 if TYPE_CHECKING:
     from core.context import Context
-
-CHUNK = 1024 * 1024
-
-def hash_file(path: Path, write: Callable[[bytes], object] | None = None,
-              durable: bool = False) -> tuple[int, str]:
-    """Size and SHA-256, reading in chunks (never the whole file in memory); each chunk also
-    goes to `write` when given. `durable`: fsync the file too (before a job adopts it)."""
-    digest, size = hashlib.sha256(), 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            if write is not None:
-                write(chunk)
-        if durable:
-            fsync(handle.fileno())
-    return size, digest.hexdigest()
 
 
 def copy_and_hash(source: Path, target: Path) -> tuple[int, str]:

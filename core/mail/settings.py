@@ -40,14 +40,16 @@ def email_ready(smtp: Smtp) -> bool:
     return bool(smtp.host and smtp.from_address)
 
 
+def password_file(config: Config, smtp: Smtp) -> Path | None:
+    return config.setting_path(smtp.password_file) if smtp.password_file else None
+
+
 def password_of(config: Config, smtp: Smtp) -> str:
     if smtp.password:
         return smtp.password
-    if not smtp.password_file:
+    path = password_file(config, smtp)
+    if path is None:
         return ""
-    path = Path(smtp.password_file).expanduser()
-    if not path.is_absolute():
-        path = config.data_dir / path
     try:
         return path.read_text(encoding="utf-8").strip()
     except OSError as exc:

@@ -33,7 +33,9 @@ from core.ops.backup_archive import (
     BackupError,
     Writer,
     archive_name,
+    archive_time,
     archives_in,
+    backup_folder,
     verify,
 )
 from storage.engine import sqlite_path
@@ -63,11 +65,6 @@ class LastBackup:
     size: int
     ok: bool
     error: str = ""
-
-
-def backup_folder(config: Config) -> Path:
-    given = config.backup.folder
-    return Path(given).expanduser() if given else config.data_dir / "backups"
 
 
 def make_backup(ctx: Context, dest: Path | None = None) -> BackupResult:
@@ -160,11 +157,11 @@ def _add_job(ctx: Context, writer: Writer, job_id: str, status: str, name: str) 
     with store.lock(job_id):
         folder = store.job_dir(status, name)
         if not folder.is_dir():  # moved since the snapshot: take it from where it is now
-            folder = next((store.job_dir(s, name) for s in store.folders
-                           if store.job_dir(s, name).is_dir()), folder)
-        if not folder.is_dir():
-            log.warning("backup: job %s has no folder (doctor reports it)", name)
-            return
+            now = store.locate(name)
+            if not now:
+                log.warning("backup: job %s has no folder (doctor reports it)", name)
+                return
+            folder = store.job_dir(now[0], name)
         for path in sorted(p for p in folder.iterdir() if p.is_file()):
             writer.add_file(path, f"storage/{status}/{name}/{path.name}",
                             compress=path.suffix.lower() in (".json", ".txt", ".gcode"))
@@ -192,10 +189,8 @@ def last_backup(ctx: Context) -> LastBackup | None:
 
 
 def last_good_backup_at(ctx: Context) -> datetime | None:
-    newest = archives_in(backup_folder(ctx.config))
     last = last_backup(ctx)
-    times = [datetime.strptime(p.name[17:33], "%Y%m%d-%H%M%SZ").replace(tzinfo=UTC)
-             for p in newest[-1:]]
+    times = [archive_time(p) for p in archives_in(backup_folder(ctx.config))[-1:]]
     if last is not None and last.ok:
         times.append(last.at)
     return max(times) if times else None

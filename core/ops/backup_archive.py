@@ -18,17 +18,22 @@ import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from core.domain.errors import PrintDeskError
+from storage.filestore import hash_file
+
+if TYPE_CHECKING:
+    from core.config import Config
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 SQLITE_MEMBER, PG_MEMBER, CONFIG_MEMBER = ("database/printdesk.db", "database/printdesk.pgdump",
                                            "config/printdesk.toml")
 NAME = re.compile(r"^printdesk-backup-\d{8}-\d{6}Z\.zip$")
+STAMP = "%Y%m%d-%H%M%S"
 CHUNK = 1 << 20
 
 
@@ -36,15 +41,27 @@ class BackupError(PrintDeskError):
     """A backup could not be made, or an archive is not a complete PrintDesk backup."""
 
 
+def backup_folder(config: Config) -> Path:
+    """[backup] folder, or <data folder>/backups."""
+    return config.setting_path(config.backup.folder, "backups")
+
+
 def archive_name(at: datetime) -> str:
-    return f"printdesk-backup-{at.strftime('%Y%m%d-%H%M%S')}Z.zip"
+    return f"printdesk-backup-{at.strftime(STAMP)}Z.zip"
+
+
+def archive_time(path: Path) -> datetime:
+    """When the archive was made, from its name (UTC)."""
+    stamp = path.name.removeprefix("printdesk-backup-").removesuffix("Z.zip")
+    return datetime.strptime(stamp, STAMP).replace(tzinfo=UTC)
 
 
 def archives_in(folder: Path) -> list[Path]:
     """PrintDesk's archives in `folder`, oldest first (their names sort by time)."""
-    if not folder.is_dir():
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_file() and NAME.match(p.name))
+    except OSError:  # no folder yet, or a share that is not there: no archives
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and NAME.match(p.name))
 
 
 def _open(path: Path) -> zipfile.ZipFile:
@@ -58,8 +75,15 @@ def _open(path: Path) -> zipfile.ZipFile:
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
+    with open_archive(path) as (_archive, manifest):
+        return manifest
+
+
+@contextmanager
+def open_archive(path: Path) -> Iterator[tuple[zipfile.ZipFile, dict[str, Any]]]:
+    """The open archive and its checked manifest (members not read back: see `verify`)."""
     with _open(path) as archive:
-        return _manifest(archive, path)
+        yield archive, _manifest(archive, path)
 
 
 def _manifest(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
@@ -80,12 +104,6 @@ def _manifest(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     except (ValueError, KeyError, TypeError) as exc:
         raise BackupError(f"{path}: its {MANIFEST} is not one this version reads ({exc})") from None
     return manifest
-
-
-@contextmanager
-def open_member(path: Path, member: str) -> Iterator[IO[bytes]]:
-    with _open(path) as archive, archive.open(member) as handle:
-        yield handle
 
 
 def verify(path: Path) -> dict[str, Any]:
@@ -129,13 +147,9 @@ class Writer:
     def add_file(self, source: Path, member: str, compress: bool = False) -> None:
         info = zipfile.ZipInfo.from_file(source, member)
         info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-        digest, size = hashlib.sha256(), 0
-        with source.open("rb") as src, self.archive.open(info, "w", force_zip64=True) as dst:
-            while chunk := src.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                dst.write(chunk)
-        self.files[member] = {"size": size, "sha256": digest.hexdigest()}
+        with self.archive.open(info, "w", force_zip64=True) as dst:
+            size, sha256 = hash_file(source, dst.write)
+        self.files[member] = {"size": size, "sha256": sha256}
 
     def finish(self, manifest: dict[str, Any]) -> None:
         body = json.dumps({**manifest, "format": FORMAT, "files": self.files}, indent=1)

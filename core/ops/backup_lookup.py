@@ -1,8 +1,6 @@
 """Finding a lost or damaged model file in the backup archives, for `printdesk doctor --repair`.
 
-Archives are ZIPs named `printdesk-backup-YYYYMMDD-HHMMSSZ.zip` in [backup] folder (default
-<data folder>/backups); each holds a `manifest.json` ({"format": 1, "files": {member: {"size",
-"sha256"}}}) and the storage folder's files as `storage/<path>`. The manifest only says where to
+The archives and their manifests are core.ops.backup_archive's. The manifest only says where to
 look: the member's bytes are hashed again while they are copied out, and a file replaces the
 job's only when they match the SHA-256 recorded at submission.
 """
@@ -10,23 +8,20 @@ job's only when they match the SHA-256 recorded at submission.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
-import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import Config
+from core.ops.backup_archive import CHUNK, BackupError, archives_in, backup_folder, open_archive
 from storage.filestore import fsync, fsync_dir
 
-log = logging.getLogger(__name__)
+__all__ = ["Found", "backup_folder", "find_file", "restore_to"]
 
-ARCHIVE_RE = re.compile(r"^printdesk-backup-\d{8}-\d{6}Z\.zip$")
-MANIFEST = "manifest.json"
-CHUNK = 1 << 20
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,43 +31,17 @@ class Found:
     size: int
 
 
-def backup_folder(config: Config) -> Path:
-    if not config.backup.folder:
-        return config.data_dir / "backups"
-    folder = Path(config.backup.folder).expanduser()
-    return folder if folder.is_absolute() else config.data_dir / folder
-
-
-def archives(config: Config) -> list[Path]:
-    """The backup archives, newest first (the name's timestamp sorts as text)."""
-    folder = backup_folder(config)
-    try:
-        names = [p for p in folder.iterdir() if ARCHIVE_RE.match(p.name) and p.is_file()]
-    except OSError:
-        return []
-    return sorted(names, key=lambda p: p.name, reverse=True)
-
-
-def _manifest(archive: zipfile.ZipFile) -> dict[str, dict[str, object]]:
-    with archive.open(MANIFEST) as handle:
-        doc = json.load(handle)
-    if not isinstance(doc, dict) or doc.get("format") != 1 or not isinstance(doc.get("files"), dict):
-        raise ValueError("not a format 1 manifest")
-    return doc["files"]
-
-
 def find_file(config: Config, sha256: str, size: int) -> Found | None:
     """The newest archive's member recorded with this SHA-256 and size, if any archive has one."""
-    for path in archives(config):
+    for path in reversed(archives_in(backup_folder(config))):
         try:
-            with zipfile.ZipFile(path) as archive:
+            with open_archive(path) as (archive, manifest):
                 names = set(archive.namelist())
-                for member, info in _manifest(archive).items():
-                    if (isinstance(info, dict) and info.get("sha256") == sha256
-                            and info.get("size") == size and member.startswith("storage/")
-                            and member in names):
+                for member, info in manifest["files"].items():
+                    if (info["sha256"] == sha256 and int(info["size"]) == size
+                            and member.startswith("storage/") and member in names):
                         return Found(path, member, size)
-        except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        except (BackupError, OSError, zipfile.BadZipFile) as exc:
             log.warning("backup %s skipped: it cannot be read (%s)", path.name, exc)
     return None
 

@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 from core.domain.statuses import FINAL_STATUSES, STATUS_LABELS, Actor, Status
 from core.jobs.unit import Draft, Unchanged, run_unit
 from core.ops import activity
-from core.ops.purged import PURGED, purged_ids
+from core.ops.purged import PURGED, purge_event, purged_ids
 from storage.filestore import METADATA, StoreError
-from storage.tables import EventRow, JobRow
+from storage.tables import JobRow
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -122,8 +122,7 @@ def _purge(ctx: Context, job: CleanupJob, plan: CleanupPlan) -> int | None:
         changed = row.status_changed_at or row.updated_at
         if Status(row.status) not in FINAL_STATUSES or changed >= plan.cutoff:
             raise Unchanged
-        if draft.session.scalar(select(EventRow.id).where(
-                EventRow.job_id == job.job_id, EventRow.type == PURGED).limit(1)) is not None:
+        if purge_event(draft.session, job.job_id) is not None:
             raise Unchanged
         folder = ctx.store.job_dir(row.status, row.folder_name)
         if not folder.is_dir():

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from core.jobs.uploads import PREFIX, SUFFIX, spool_dir
 from core.mail.outbox import FAILED, QUEUED
-from core.mail.settings import email_ready, smtp_settings
+from core.mail.settings import email_ready, password_file, smtp_settings
 from core.ops import activity
 from core.ops.doctor_report import FIXED, OK, PROBLEM, WARNING, Finding, age_text, size_text
 from core.worker.lease import lease_info
@@ -131,10 +131,9 @@ def secret_files(ctx: Context) -> list[tuple[Path, str]]:
     if database is not None:
         found.append((database, "the database (staff password hash, signing secret)"))
     smtp = smtp_settings(ctx.config)
-    if smtp.password_file:
-        path = Path(smtp.password_file).expanduser()
-        found.append((path if path.is_absolute() else ctx.config.data_dir / path,
-                      "the SMTP password file"))
+    secret = password_file(ctx.config, smtp)
+    if secret is not None:
+        found.append((secret, "the SMTP password file"))
     if smtp.password and ctx.config.config_file is not None:
         found.append((ctx.config.config_file, "the configuration file (it holds the SMTP "
                       "password)"))

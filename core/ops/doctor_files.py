@@ -9,7 +9,6 @@ problem until staff deal with it. Each repair is a unit (core.jobs.unit) with a 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import zipfile
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from core.ops import activity
 from core.ops.backup_lookup import find_file, restore_to
 from core.ops.doctor_report import FIXED, OK, PROBLEM, WARNING, Finding
 from core.ops.purged import purged_ids
-from storage.filestore import StoreError
+from storage.filestore import StoreError, hash_file
 from storage.tables import EventRow, JobRow, TaskRow
 
 if TYPE_CHECKING:
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FILE_LOST = "file_lost"  # the job's history: the model is gone and no backup has it
-CHUNK = 1 << 20
 MODELS, THUMBS = "Model files", "Thumbnails"
 MISSING = "is missing"
 
@@ -55,14 +53,6 @@ class _Job:
         return self.short_id.upper()
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def model_damage(path: Path, size: int, sha256: str) -> str | None:
     """What is wrong with the model file, or None when it holds the recorded bytes."""
     try:
@@ -71,7 +61,7 @@ def model_damage(path: Path, size: int, sha256: str) -> str | None:
         return "is missing"
     if found != size:
         return f"is {found} bytes, not the {size} recorded at submission"
-    if sha256_of(path) != sha256:
+    if hash_file(path)[1] != sha256:
         return "has other bytes than were submitted (its SHA-256 differs)"
     return None
 

@@ -104,8 +104,7 @@ def builtin_profile(printer: Printer, density: str) -> str:
 
 def profile_for(config: Config, printer: Printer, scratch: Path) -> Path:
     if printer.slicer_profile:
-        path = Path(printer.slicer_profile).expanduser()
-        path = path if path.is_absolute() else config.data_dir / path
+        path = config.setting_path(printer.slicer_profile)
         if not path.is_file():
             raise SlicingFailed(f"The slicer profile for {printer.name}, {path}, is missing.")
         return path
