@@ -52,8 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = command("init", "Create the data folder, database and storage folders; set the "
                    "staff password.", cmd_init)
-    init.add_argument("--password-stdin", action="store_true",
-                      help="read the staff password from standard input (for scripts)")
+    secret = init.add_mutually_exclusive_group()
+    secret.add_argument("--password-stdin", action="store_true",
+                        help="read the staff password from standard input (for scripts)")
+    secret.add_argument("--no-password", action="store_true",
+                        help="leave the staff password unset: the console asks for it at its "
+                             "first start (an installer run without a terminal)")
+    init.add_argument("--port", type=int, metavar="PORT",
+                      help="record the intake's port ([intake] port; default 8080)")
     where = init.add_mutually_exclusive_group()
     where.add_argument("--public-url", metavar="URL",
                        help="the address students use to reach the intake, e.g. "
@@ -156,9 +162,11 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
         from core.config import check_base_url
 
         check_base_url(args.public_url.rstrip("/"), "--public-url")
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise ValidationError({"port": f"--port {args.port} is not a TCP port (1-65535)."})
     had_password = password_is_set(config)
     password = None
-    if args.password_stdin or not had_password:
+    if args.password_stdin or not (had_password or args.no_password):
         if not args.password_stdin and not sys.stdin.isatty():
             raise ValidationError({"password": "No terminal to ask for the staff password: "
                                    "pass it with --password-stdin."})
@@ -167,12 +175,19 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
     desk = init_desk(config, password)
     desk.close()
     setup_logging(config, kind_for(args.command), args.verbose)
+    if args.port is not None and args.port != config.intake.port and config.config_target:
+        from core.config.file import update_config_file
+
+        update_config_file(config.config_target, "intake", {"port": args.port})
+        config = load_config(args.data, args.config)
     config = setup_address(args, config, interactive=sys.stdin.isatty() and not args.password_stdin)
     print(f"PrintDesk data folder ready: {config.data_dir}")
     print(f"  database: {_safe(config.database_url)}")
     print(f"  storage:  {config.storage_root}")
     print(f"  students: {config.base_url}/")
-    if password is None:
+    if password is None and not had_password:
+        print("  the staff password is not set yet: the console asks for it at its first start")
+    elif password is None:
         print("  the staff password was already set (change it with `printdesk password`)")
     return OK
 

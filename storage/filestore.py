@@ -95,9 +95,30 @@ def hash_file(path: Path, write: Callable[[bytes], object] | None = None,
     return size, digest.hexdigest()
 
 
-def atomic_write_bytes(target: Path, data: bytes, prefix: str = ".write-") -> None:
+def _read_umask() -> int:
+    mask = os.umask(0o077)  # the only way to read it; at import, before any thread writes files
+    os.umask(mask)
+    return mask
+
+
+# What open() gives a new file in this process. A lab PC's services and the staff's console share
+# the data folder through a group with umask 0007 (packaging/linux): files written through
+# mkstemp, whose mode is always 0600, would be unreadable to the other side.
+NEW_FILE_MODE = 0o666 & ~_read_umask()
+
+
+def new_temp_file(folder: Path, prefix: str, mode: int | None = None) -> tuple[int, str]:
+    """mkstemp in `folder`, the file given `mode` (default: what open() would give it)."""
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+    if os.name == "posix":
+        os.fchmod(fd, NEW_FILE_MODE if mode is None else mode)
+    return fd, name
+
+
+def atomic_write_bytes(target: Path, data: bytes, prefix: str = ".write-",
+                       mode: int | None = None) -> None:
     """Temp file in the same folder, fsync, os.replace: readers see the old or the new file."""
-    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
+    fd, tmp = new_temp_file(target.parent, prefix, mode)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -264,6 +285,9 @@ class FileStore:
             raise StoreError(f"{job_dir.name} has no {METADATA}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise StoreError(f"{job_dir.name}/{METADATA} is unreadable: {exc}") from None
+        except OSError as exc:  # another account's file this one may not read, a failing disk
+            raise StoreError(f"{job_dir.name}/{METADATA} cannot be read ({exc.strerror or exc})"
+                             ) from None
         if not isinstance(data, dict):
             raise StoreError(f"{job_dir.name}/{METADATA} does not hold an object")
         return data

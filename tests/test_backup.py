@@ -218,6 +218,18 @@ def test_a_relative_backup_folder_is_under_the_data_folder(desk: Desk, tmp_path:
         relative.close()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_archives_are_shared_with_the_data_folders_group_only(desk: Desk) -> None:
+    """On a lab PC the worker (the `printdesk` account) and the staff's console both back up
+    into one folder and rotate each other's archives (packaging/linux shares the data folder
+    with the group, 2770): the group may read and write them, other users never."""
+    submit(desk)
+    os.chmod(desk.config.data_dir, 0o2770)
+    result = make_backup(desk)
+    assert result.path.stat().st_mode & 0o777 == 0o660
+    assert result.path.parent.stat().st_mode & 0o2777 == 0o2770  # new archives keep the group
+
+
 def test_a_real_size_backup_streams_and_checks(desk: Desk, tmp_path: Path) -> None:
     """Three 40 MB models: the archive holds them byte for byte (read in chunks); the time
     against a plain copy of the same folder is printed for the record."""

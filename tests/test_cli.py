@@ -16,7 +16,7 @@ import pytest
 
 from core import __version__
 from core.config import load_config
-from core.desk import open_desk
+from core.desk import open_desk, password_is_set
 from tests.helpers import ROOT, submit
 
 
@@ -234,6 +234,25 @@ def test_init_local_only_and_derived_addresses(tmp_path: Path) -> None:
                     "--public-url", "labpc:8080", stdin="s3cret-pass\n")
     assert bad.returncode == 2 and "expected an address like" in bad.stderr
     assert not (tmp_path / "c").exists()  # refused before anything was created
+
+
+def test_init_as_the_linux_installer_runs_it(tmp_path: Path) -> None:
+    """packaging/linux/install.sh without a terminal: `--no-password` leaves the staff password
+    to the console's first start, `--port` is recorded for the intake and the console alike."""
+    data = tmp_path / "lab"
+    result = printdesk("init", "--data", str(data), "--no-password", "--port", "8123")
+    assert result.returncode == 0, result.stderr
+    assert "the console asks for it at its first start" in result.stdout
+    config = load_config(data_dir=data, env={})
+    assert config.intake.port == 8123 and config.base_url.endswith(":8123")
+    assert not password_is_set(config)
+    # Run again (an update): nothing asked, the port kept.
+    again = printdesk("init", "--data", str(data), "--no-password", "--port", "8123")
+    assert again.returncode == 0, again.stderr
+    assert load_config(data_dir=data, env={}).intake.port == 8123
+    bad = printdesk("init", "--data", str(tmp_path / "b"), "--no-password", "--port", "70000")
+    assert bad.returncode == 2 and "not a TCP port" in bad.stderr
+    assert not (tmp_path / "b").exists()  # refused before anything was created
 
 
 def test_read_sliced_prints_what_the_file_says_and_what_it_does_not(tmp_path: Path) -> None:

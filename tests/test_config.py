@@ -286,3 +286,27 @@ def test_every_declared_key_can_be_set_from_the_environment(tmp_path) -> None:
             config = load_config(data_dir=tmp_path, env=env)
             assert getattr(getattr(config, section), spec.name) == expected, (section, spec.name)
         assert {f.name for f in fields(cls)} == {f.name for f in keys_of(cls)}
+
+
+def test_a_config_file_that_cannot_be_read_is_a_clear_error(tmp_path) -> None:
+    """A read that fails (a failing disk; on a lab PC, a staff account outside the group the
+    file is shared with): one sentence naming the file, not a traceback. /proc/self/mem is a
+    file whose read fails even for root, who runs the suite in CI."""
+    with pytest.raises(ConfigError, match=r"config file /proc/self/mem cannot be read"):
+        load_config(data_dir=tmp_path, config_file="/proc/self/mem", env={})
+
+
+def test_writing_a_setting_keeps_the_file_shared_as_it_was(tmp_path) -> None:
+    """`printdesk init --port` (or the console) rewriting the file keeps the mode the installer
+    gave it (0660: the staff's group reads it); a file it creates is owner-only."""
+    import stat
+
+    from core.config.file import update_config_file
+
+    path = tmp_path / "printdesk.toml"
+    update_config_file(path, "intake", {"port": 8123})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.chmod(0o660)
+    update_config_file(path, "intake", {"port": 8124})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o660
+    assert load_config(data_dir=tmp_path, env={}).intake.port == 8124

@@ -17,6 +17,7 @@ import plistlib
 import re
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -108,6 +109,38 @@ def test_linux_install_and_uninstall_match() -> None:
     assert 'if [ "$PURGE" = yes ]' in uninstall  # the data goes only when asked
 
 
+SHARED_WRITER = """
+import os, sys
+os.umask(0o007)  # as the units' UMask= and the .desktop entry set it, before PrintDesk loads
+from core.config import load_config
+from core.desk import open_desk
+from tests.helpers import run_worker_once, submit
+desk = open_desk(load_config(data_dir=sys.argv[1], env={}))
+job = submit(desk).job
+run_worker_once(desk)  # the thumbnail
+desk.workflow.approve(job.id, None, weight_g="12", print_time_h="1", material="Filament",
+                      printer=job.printer)  # metadata.json rewritten, the folder moved
+desk.close()
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_files_written_with_the_services_umask_are_shared_with_the_group(desk) -> None:
+    """On a lab PC the services and the staff's console are different accounts sharing the data
+    folder through the printdesk group (umask 0007). Every file a job gets — the model,
+    metadata.json and the thumbnail, which are written through temporary files — must be
+    group-readable and writable, or the other account's doctor, worker and console fail."""
+    data = desk.config.data_dir
+    desk.close()
+    done = subprocess.run([sys.executable, "-c", SHARED_WRITER, str(data)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    [folder] = [p for p in (data / "storage").glob("*/*") if (p / "metadata.json").exists()]
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+    assert {"metadata.json", "thumbnail.png"} <= set(modes)
+    assert all(mode & 0o660 == 0o660 and not mode & 0o007 for mode in modes.values()), modes
+
+
 def _ps1(name: str) -> str:
     return (WINDOWS / name).read_text()
 
@@ -124,6 +157,8 @@ def test_windows_install_script_structure() -> None:
     assert re.search(r"sc\.exe failure \$name reset= \d+ actions= restart/", text)
     assert "sc.exe failureflag $name 1" in text  # restart after a non-crash failure too
     assert re.search(r"New-NetFirewallRule .*-LocalPort \$Port", text, re.S)
+    # The port the firewall opens is the one the intake listens on.
+    assert "'init', '--data', $DataDir, '--port', $Port" in text
     assert "CreateShortcut" in text and "printdesk.ico" in text
     assert "PRINTDESK_DATA=$DataDir" in text
     # Balanced braces and parentheses: a cheap stand-in for PowerShell's parser.

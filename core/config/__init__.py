@@ -149,6 +149,9 @@ def load_config(data_dir: Path | str | None = None, config_file: Path | str | No
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        except OSError as exc:  # e.g. a staff account outside the group the file is shared with
+            raise ConfigError(f"config file {path} cannot be read ({exc.strerror or exc})"
+                              ) from None
     target = path or (data / CONFIG_NAME if explicit else user_config_file())
     try:
         return _build(raw, data, env, path, target)

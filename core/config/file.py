@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,5 +30,7 @@ def update_config_file(path: Path, section: str, values: Mapping[str, Any]) -> N
     for key, value in values.items():
         table[key] = value
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Written through a temporary file made by mkstemp, so the file ends up owner-only (0600).
-    atomic_write_bytes(path, tomlkit.dumps(document).encode("utf-8"), ".config-")
+    # A new file is owner-only (it may hold passwords); one that exists keeps its mode (on a lab
+    # PC the installer shares it with the staff's group on purpose).
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o600
+    atomic_write_bytes(path, tomlkit.dumps(document).encode("utf-8"), ".config-", mode=mode)

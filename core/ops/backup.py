@@ -85,10 +85,21 @@ def make_backup(ctx: Context, dest: Path | None = None) -> BackupResult:
     return result
 
 
+def _group_bits(ctx: Context) -> int:
+    """Archives hold students' names and emails: never readable by others, and by a group only
+    when the data folder itself is shared with one (a lab PC's services and staff:
+    packaging/linux), so that a backup the worker made can be rotated by the console's and back."""
+    try:
+        return ctx.config.data_dir.stat().st_mode & 0o2070  # setgid: files keep the group
+    except OSError:
+        return 0
+
+
 def _make(ctx: Context, folder: Path, at: datetime, started: float) -> BackupResult:
-    if not folder.exists():  # archives hold students' names and emails: owner only
+    group = _group_bits(ctx)
+    if not folder.exists():
         folder.mkdir(parents=True)
-        os.chmod(folder, 0o700)
+        os.chmod(folder, 0o700 | group)
     final = folder / archive_name(at)
     partial = folder / f".{final.name}.part"
     with tempfile.TemporaryDirectory(prefix=".printdesk-backup-", dir=folder) as tmp:
@@ -96,6 +107,8 @@ def _make(ctx: Context, folder: Path, at: datetime, started: float) -> BackupRes
         jobs = _jobs_in(snapshot) if kind == "sqlite" else _jobs_now(ctx)
         try:
             os.close(os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
+            if group:  # open()'s mode passes through the umask
+                os.chmod(partial, 0o600 | (group & 0o060))
             with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
                 writer = Writer(archive)
                 writer.add_file(snapshot, member, compress=True)

@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import Config
 from core.ops.backup_archive import CHUNK, BackupError, archives_in, backup_folder, open_archive
-from storage.filestore import fsync, fsync_dir
+from storage.filestore import fsync, fsync_dir, new_temp_file
 
 __all__ = ["Found", "backup_folder", "find_file", "restore_to"]
 
@@ -50,7 +49,7 @@ def restore_to(found: Found, sha256: str, target: Path) -> bool:
     """Copy the member over `target` (streamed, hashed on the way, replaced atomically); False,
     and nothing changed, when its bytes are not the recorded ones."""
     digest, written = hashlib.sha256(), 0
-    fd, tmp = tempfile.mkstemp(prefix=".restore-", suffix=".tmp", dir=target.parent)
+    fd, tmp = new_temp_file(target.parent, ".restore-")
     try:
         with os.fdopen(fd, "wb") as out, zipfile.ZipFile(found.archive) as archive, \
                 archive.open(found.member) as source:

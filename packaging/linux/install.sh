@@ -28,15 +28,22 @@ if [ "$(id -u)" != 0 ]; then
 fi
 SOURCE="$(cd "$(dirname "$0")/../.." && pwd)"
 HERE="$SOURCE/packaging/linux"
-PYTHON="$(command -v python3 || true)"
+# The system's Python by default: the services' user must be able to run it, which a Python
+# under an administrator's home folder (pyenv, conda) does not allow. PYTHON=... chooses another.
+PYTHON="${PYTHON:-$(command -v /usr/bin/python3 python3 | head -n 1)}"
 if [ -z "$PYTHON" ] || ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-    echo "install.sh: PrintDesk needs Python 3.11 or newer (python3)." >&2
+    echo "install.sh: PrintDesk needs Python 3.11 or newer (python3, or PYTHON=/path/to/python3)." >&2
     exit 2
 fi
 
 # The system user the services run as: no login, its home is the data folder.
 if ! id printdesk >/dev/null 2>&1; then
     useradd --system --home-dir "$DATA" --shell /usr/sbin/nologin printdesk
+fi
+if ! runuser -u printdesk -- "$PYTHON" -c '' 2>/dev/null; then
+    echo "install.sh: the printdesk user cannot run $PYTHON (is it under a private home folder?)." \
+        "Install the system's python3 (3.11+) or give one with PYTHON=/path/to/python3." >&2
+    exit 2
 fi
 # Shared with the staff's desktop accounts through the printdesk group (setgid: new files keep
 # the group); the services and the console write with umask 0007.
@@ -51,19 +58,23 @@ rm -rf "$PREFIX/src"
 cp -r "$SOURCE" "$PREFIX/src"
 rm -rf "$PREFIX/src/.git" "$PREFIX/src/.venv"
 cp "$SOURCE/README.md" "$PREFIX/README.md"
-[ -x "$PREFIX/venv/bin/python" ] || "$PYTHON" -m venv "$PREFIX/venv"
+if ! runuser -u printdesk -- "$PREFIX/venv/bin/python" -c '' 2>/dev/null; then
+    rm -rf "$PREFIX/venv"  # none yet, or made from a Python the services cannot run
+    "$PYTHON" -m venv "$PREFIX/venv"
+fi
 "$PREFIX/venv/bin/pip" install --quiet --require-hashes -r "$PREFIX/src/requirements/run.txt"
 "$PREFIX/venv/bin/pip" install --quiet --no-deps "$PREFIX/src"
 
-# The data folder, as the service user (init keeps what exists: safe to run again).
-init_args=(init --data "$DATA")
+# The data folder, as the service user (init keeps what exists: safe to run again). At a
+# terminal init asks for the staff password and the students' address; without one the console
+# asks for the password at its first start.
+init_args=(init --data "$DATA" --port "$PORT")
 if [ -n "$PUBLIC_URL" ]; then init_args+=(--public-url "$PUBLIC_URL"); fi
+if [ ! -t 0 ]; then init_args+=(--no-password); fi
 runuser -u printdesk -- sh -c 'umask 0007; exec "$@"' sh \
-    "$PREFIX/venv/bin/printdesk" "${init_args[@]}" </dev/null
-chmod 0660 "$DATA/printdesk.db"
-if [ "$PORT" != 8080 ]; then
-    echo "Set [intake] port = $PORT in $DATA/printdesk.toml (and base_url) before students use it."
-fi
+    "$PREFIX/venv/bin/printdesk" "${init_args[@]}"
+# The staff's console (printdesk group) reads and writes both; init makes them owner-only.
+chmod 0660 "$DATA/printdesk.db" "$DATA/printdesk.toml"
 
 # Services, the console's menu entry and icon.
 install -m 0644 "$HERE/printdesk-intake.service" "$HERE/printdesk-worker.service" \

@@ -74,8 +74,12 @@ Invoke-Checked 'Installing PrintDesk' $VenvPython @('-m', 'pip', 'install', '--n
 Invoke-Checked 'Setting up pywin32' $VenvPython @('-m', 'pywin32_postinstall', '-install', '-silent')
 Copy-Item (Join-Path $Source 'packaging\icons\printdesk.ico') (Join-Path $InstallDir 'printdesk.ico') -Force
 
-# The data folder: created by init (it keeps what exists), shared with the staff's account.
-Invoke-Checked 'Preparing the data folder' $VenvPython @('-m', 'printdesk', 'init', '--data', $DataDir)
+# The data folder: created by init (it keeps what exists), shared with the staff's account. The
+# port is recorded for the intake and the console; at a console window init asks for the staff
+# password and the students' address, otherwise the console asks for the password at first start.
+$initArgs = @('-m', 'printdesk', 'init', '--data', $DataDir, '--port', $Port)
+if ([Console]::IsInputRedirected) { $initArgs += '--no-password' }
+Invoke-Checked 'Preparing the data folder' $VenvPython $initArgs
 & icacls.exe $DataDir /grant "${StaffAccount}:(OI)(CI)M" /T /Q | Out-Null
 if ($LASTEXITCODE -ne 0) { throw "Giving $StaffAccount access to $DataDir failed." }
 
